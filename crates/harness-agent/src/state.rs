@@ -90,3 +90,26 @@ impl RunState {
 pub fn estimate_tokens(text: &str) -> u64 {
     (text.len() as u64).div_ceil(4)
 }
+
+/// Estimated tokens of a whole conversation: each message's text (tool-call arguments
+/// included) plus a small per-message and per-call overhead. The loop checks the context
+/// window with it, and the simulated model reports its usage with it, so both agree.
+pub fn conversation_tokens(messages: &[crate::model::Message]) -> u64 {
+    use crate::model::Message;
+    messages
+        .iter()
+        .map(|m| match m {
+            Message::System { content }
+            | Message::User { content }
+            | Message::Tool { content, .. } => estimate_tokens(content) + 4,
+            Message::Assistant(a) => {
+                estimate_tokens(a.text_or_empty())
+                    + a.tool_calls
+                        .iter()
+                        .map(|c| estimate_tokens(&c.raw_arguments) + 8)
+                        .sum::<u64>()
+                    + 4
+            }
+        })
+        .sum()
+}

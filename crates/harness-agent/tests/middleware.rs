@@ -171,7 +171,7 @@ async fn builds_the_rich_example() {
     assert!(
         output
             .content
-            .ends_with("[hint] Use python3; there is no python on this machine.")
+            .ends_with("[tool_error_hint] Use python3; there is no python on this machine.")
     );
 }
 
@@ -607,7 +607,11 @@ async fn tool_error_hint_appends_to_matching_errors() {
     let mut error = ToolOutput::error("cat: out.txt: No such file or directory");
     let fired = after_tool(&stack, &run, &call, &mut error).await;
     assert_eq!(layers(&fired), ["tool_error_hint"]);
-    assert!(error.content.ends_with("\n[hint] Create the file first."));
+    assert!(
+        error
+            .content
+            .ends_with("\n[tool_error_hint] Create the file first.")
+    );
     let mut other = ToolOutput::error("Permission denied");
     assert!(after_tool(&stack, &run, &call, &mut other).await.is_empty());
 }

@@ -59,7 +59,7 @@ pub enum HintTrigger {
 pub struct Substitution {
     /// What not to use (a command word or phrase).
     pub from: String,
-    /// What to use instead.
+    /// What to use instead; empty to drop `from` (e.g. `sudo `).
     pub to: String,
 }
 

@@ -449,12 +449,12 @@ fn check_hints(h: &Harness, out: &mut Vec<Diagnostic>) {
             HintTrigger::Always => {}
         }
         if let Some(sub) = &hint.substitute
-            && (sub.from.trim().is_empty() || sub.to.trim().is_empty())
+            && sub.from.trim().is_empty()
         {
             out.push(Diagnostic::new(
                 f,
-                format!("hints[{i}].substitute"),
-                "`from` and `to` must not be empty",
+                format!("hints[{i}].substitute.from"),
+                "must not be empty",
             ));
         }
     }

@@ -1,6 +1,11 @@
 //! Structured memory hints at run time: each hint's advice reaches the model when its trigger
 //! fires (once per hint per run). `always` hints are part of the system prompt instead; `task`
 //! hints are added to the first user message.
+//!
+//! A hint reaches the model as `hint <id>: <advice>`, tagged `[memory_hints]` by the loop,
+//! and a hint with a `substitute` adds a line `substitute: {"from": ..., "to": ...}`: the
+//! machine-readable form of the advice, which a model (or the simulated model) can apply
+//! to its commands word for word.
 
 use std::sync::Mutex;
 
@@ -14,6 +19,21 @@ use crate::tools::ToolOutput;
 
 /// Kind name recorded in traces for hint interventions.
 pub const HINTS_KIND: &str = "memory_hints";
+
+/// First words of the line carrying a hint's substitution as JSON.
+pub const SUBSTITUTE_PREFIX: &str = "substitute: ";
+
+/// The text of one hint as the model sees it (before the loop's `[memory_hints]` tag).
+pub fn hint_note(hint: &Hint) -> String {
+    let mut note = format!("hint {}: {}", hint.id, hint.advice.trim());
+    if let Some(sub) = &hint.substitute {
+        let json = serde_json::json!({"from": sub.from, "to": sub.to});
+        note.push('\n');
+        note.push_str(SUBSTITUTE_PREFIX);
+        note.push_str(&json.to_string());
+    }
+    note
+}
 
 /// The hints with compiled patterns, and which have fired.
 pub struct HintLayer {
@@ -41,15 +61,15 @@ impl HintLayer {
         Self { hints, fired }
     }
 
-    /// Advice of the `task` hints whose pattern matches the instruction.
-    pub fn task_advice(&self, instruction: &str) -> Vec<String> {
+    /// The notes ([`hint_note`]) of the `task` hints whose pattern matches the instruction.
+    pub fn task_notes(&self, instruction: &str) -> Vec<String> {
         self.hints
             .iter()
             .filter(|(h, re)| {
                 matches!(h.trigger, HintTrigger::Task { .. })
                     && re.as_ref().is_some_and(|re| re.is_match(instruction))
             })
-            .map(|(h, _)| h.advice.clone())
+            .map(|(h, _)| hint_note(h))
             .collect()
     }
 
@@ -66,7 +86,7 @@ impl HintLayer {
                 fired[i] = true;
                 effects.push(Effect::Inject {
                     trigger: format!("hint {}", hint.id),
-                    message: format!("[memory hint {}] {}", hint.id, hint.advice),
+                    message: hint_note(hint),
                 });
             }
         }

@@ -20,7 +20,7 @@ use crate::middleware::{FailureRecall, MiddlewareRegistry};
 use crate::model::ModelProvider;
 use crate::tools::BuiltinTools;
 
-pub use hints::{HINTS_KIND, HintLayer};
+pub use hints::{HINTS_KIND, HintLayer, SUBSTITUTE_PREFIX, hint_note};
 pub use prompt::render_system_prompt;
 pub use recall::TraceStoreRecall;
 pub use recorder::{Recorder, trace_message};

@@ -13,9 +13,9 @@ use super::BuiltinAgent;
 use super::hints::{HINTS_KIND, HintLayer};
 use super::prompt::render_system_prompt;
 use super::recorder::Recorder;
-use crate::middleware::{Effect, HookContext, HookPoint, Middleware, MiddlewareStack};
+use crate::middleware::{Effect, HookContext, HookPoint, Middleware, MiddlewareStack, tag_note};
 use crate::model::{Message, ModelError, ToolCall, TrialModelContext, Usage};
-use crate::state::{CallRecord, RunState, estimate_tokens};
+use crate::state::{CallRecord, RunState, conversation_tokens, estimate_tokens};
 use crate::tools::{RuntimeConfig, ToolContext, ToolOutput, ToolSet};
 
 /// Nudge sent when a reply has no tool call: the loop only advances through tools.
@@ -139,8 +139,9 @@ pub(super) async fn run_trial(
     let started = Instant::now();
 
     let mut first = ctx.task.instruction.trim_end().to_owned();
-    for advice in hints.task_advice(&ctx.task.instruction) {
-        first.push_str(&format!("\n\n[memory hint] {advice}"));
+    for note in hints.task_notes(&ctx.task.instruction) {
+        first.push_str("\n\n");
+        first.push_str(&tag_note(HINTS_KIND, &note));
     }
     let mut messages = vec![
         Message::system(render_system_prompt(
@@ -190,7 +191,9 @@ pub(super) async fn run_trial(
                 .intervention(layer, *point, effect, None)
                 .map_err(trace_err)?;
             match effect {
-                Effect::Inject { message, .. } => messages.push(Message::user(message.clone())),
+                Effect::Inject { message, .. } => {
+                    messages.push(Message::user(tag_note(layer, message)));
+                }
                 Effect::Stop { reason, .. } => stop = Some(reason.clone()),
                 Effect::Note { what, .. } => {
                     let after = conversation_tokens(&messages);
@@ -291,7 +294,7 @@ pub(super) async fn run_trial(
                 .intervention(layer, *point, effect, None)
                 .map_err(trace_err)?;
             match effect {
-                Effect::Inject { message, .. } => notes.push(message.clone()),
+                Effect::Inject { message, .. } => notes.push(tag_note(layer, message)),
                 Effect::Stop { reason, .. } => stop = Some(reason.clone()),
                 _ => {}
             }
@@ -329,9 +332,9 @@ pub(super) async fn run_trial(
                         .intervention(layer, *point, effect, Some(&call.id))
                         .map_err(trace_err)?;
                     match effect {
-                        Effect::Block { message, .. } => block = Some(message.clone()),
+                        Effect::Block { message, .. } => block = Some(tag_note(layer, message)),
                         Effect::Stop { reason, .. } => stop = Some(reason.clone()),
-                        Effect::Inject { message, .. } => notes.push(message.clone()),
+                        Effect::Inject { message, .. } => notes.push(tag_note(layer, message)),
                         Effect::Note { .. } => {}
                     }
                 }
@@ -355,8 +358,10 @@ pub(super) async fn run_trial(
                             .intervention(layer, *point, effect, Some(&call.id))
                             .map_err(trace_err)?;
                         match effect {
-                            Effect::Block { message, .. } => refused = Some(message.clone()),
-                            Effect::Inject { message, .. } => notes.push(message.clone()),
+                            Effect::Block { message, .. } => {
+                                refused = Some(tag_note(layer, message));
+                            }
+                            Effect::Inject { message, .. } => notes.push(tag_note(layer, message)),
                             Effect::Stop { reason, .. } => stop = Some(reason.clone()),
                             Effect::Note { .. } => {}
                         }
@@ -382,7 +387,7 @@ pub(super) async fn run_trial(
                             .intervention(layer, *point, effect, Some(&call.id))
                             .map_err(trace_err)?;
                         match effect {
-                            Effect::Inject { message, .. } => notes.push(message.clone()),
+                            Effect::Inject { message, .. } => notes.push(tag_note(layer, message)),
                             Effect::Stop { reason, .. } => stop = Some(reason.clone()),
                             Effect::Block { .. } | Effect::Note { .. } => {}
                         }
@@ -436,26 +441,6 @@ pub(super) async fn run_trial(
     outcome.n_input_tokens = state.tokens_in;
     outcome.n_output_tokens = state.tokens_out;
     Ok(outcome)
-}
-
-/// Estimated tokens of the whole conversation.
-fn conversation_tokens(messages: &[Message]) -> u64 {
-    messages
-        .iter()
-        .map(|m| match m {
-            Message::System { content }
-            | Message::User { content }
-            | Message::Tool { content, .. } => estimate_tokens(content) + 4,
-            Message::Assistant(a) => {
-                estimate_tokens(a.text_or_empty())
-                    + a.tool_calls
-                        .iter()
-                        .map(|c| estimate_tokens(&c.raw_arguments) + 8)
-                        .sum::<u64>()
-                    + 4
-            }
-        })
-        .sum()
 }
 
 type Effects = Vec<(String, HookPoint, Effect)>;

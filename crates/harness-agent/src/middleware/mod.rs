@@ -5,7 +5,8 @@
 //! (the outgoing messages, the model's reply, the tool call, the tool output) and returns
 //! [`Effect`]s. The loop applies effects in layer order and traces each one as an
 //! intervention: `Inject` adds a user-role note, `Block` answers a tool call (or refuses a
-//! finish) with a message instead of running it, `Stop` ends the run, `Note` records that the
+//! finish) with a message instead of running it (both tagged `[<layer>] ...`, see
+//! [`tag_note`]), `Stop` ends the run, `Note` records that the
 //! layer changed something in place.
 //!
 //! What is built on it: [`MiddlewareRegistry`] (kind name -> parameter schema and factory, the
@@ -22,6 +23,7 @@
 mod calls;
 mod error;
 pub mod kinds;
+mod note;
 mod params;
 mod registry;
 mod rules;
@@ -32,6 +34,7 @@ mod writes;
 
 pub use calls::{call_number, repeats_previous, same_call};
 pub use error::BuildError;
+pub use note::{parse_note, tag_note};
 pub use registry::{MiddlewareFactory, MiddlewareRegistry};
 pub use rules::RuleLayer;
 pub use stack::{Fired, MiddlewareStack, block_message, stop_reason};

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use harness_agent::agent::{BuiltinAgent, TraceStoreRecall};
 use harness_agent::model::openai::{OpenAiClient, OpenAiConfig};
-use harness_agent::{ModelClient, SharedClientProvider};
+use harness_agent::{ModelClient, ModelProvider, SharedClientProvider};
 use harness_core::{Harness, KindRegistry};
+use harness_sim::{Profile, SimProvider};
 use harness_tasks::Agent;
 use harness_trace::RunStore;
 
@@ -16,7 +17,9 @@ pub struct BuiltinAgentArgs {
     /// Harness directory (with `--agent builtin`).
     #[arg(long)]
     pub harness: Option<PathBuf>,
-    /// Model: `openai:MODEL` (any OpenAI-compatible chat completions server).
+    /// Model: `openai:MODEL` (any OpenAI-compatible chat completions server) or
+    /// `sim:PROFILE` (the simulated model, offline: a shipped profile name or a profile
+    /// YAML file; see `harness sim profiles`).
     #[arg(long)]
     pub model: Option<String>,
     /// Base URL of the chat completions server (with `openai:`).
@@ -29,6 +32,9 @@ pub struct BuiltinAgentArgs {
     #[arg(long)]
     pub recall: Option<PathBuf>,
 }
+
+/// Folder of a run directory holding the simulated model's ground truth, one file per trial.
+pub const SIM_GROUND_TRUTH_DIR: &str = "sim-ground-truth";
 
 /// Why the agent could not be built: bad input (exit 2) with the message to print.
 pub struct AgentSetupError(pub String);
@@ -66,29 +72,37 @@ pub fn build(
             "--model `{spec}`: expected PROVIDER:MODEL, e.g. openai:gpt-4o-mini"
         ))
     })?;
-    let client: Arc<dyn ModelClient> = match provider {
+    let mut solution_to_model = false;
+    let models: Arc<dyn ModelProvider> = match provider {
+        "sim" => {
+            let profile = Profile::resolve(model)
+                .map_err(|e| AgentSetupError(format!("--model {spec}: {e}")))?;
+            // The simulator's competence is the task's solution, handed over out of band;
+            // its ground truth stays beside the traces, never in them.
+            solution_to_model = true;
+            Arc::new(
+                SimProvider::new(profile).with_ground_truth(run_dir.join(SIM_GROUND_TRUTH_DIR)),
+            )
+        }
         "openai" => {
             let mut config = OpenAiConfig::new(args.base_url.clone(), model);
             if let Some(env) = &args.api_key_env {
                 config = config.with_api_key_env(env.clone());
             }
-            Arc::new(
+            let client: Arc<dyn ModelClient> = Arc::new(
                 OpenAiClient::new(config)
                     .map_err(|e| AgentSetupError(format!("--model {spec}: {e}")))?,
-            )
+            );
+            Arc::new(SharedClientProvider::new(client))
         }
         other => {
             return Err(AgentSetupError(format!(
-                "--model `{spec}`: unknown provider `{other}` (known: openai)"
+                "--model `{spec}`: unknown provider `{other}` (known: openai, sim)"
             )));
         }
     };
-    let mut agent = BuiltinAgent::new(
-        Arc::new(harness),
-        Arc::new(SharedClientProvider::new(client)),
-        spec,
-    )
-    .with_traces(run_dir, run_id);
+    let mut agent = BuiltinAgent::new(Arc::new(harness), models, spec).with_traces(run_dir, run_id);
+    agent.solution_to_model = solution_to_model;
     if let Some(dir) = &args.recall {
         let store = RunStore::open_existing(dir)
             .map_err(|e| AgentSetupError(format!("--recall {}: {e}", dir.display())))?;

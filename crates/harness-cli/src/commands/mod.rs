@@ -12,6 +12,7 @@ mod fmt;
 mod output;
 mod run;
 mod schema;
+mod sim;
 mod traces;
 mod validate;
 
@@ -40,6 +41,9 @@ enum Command {
     /// Search, show and export the traces of a run directory.
     #[command(subcommand)]
     Traces(traces::TracesCommand),
+    /// The simulated model: list its shipped profiles.
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
 }
 
 /// Run the parsed command and map its outcome to an exit code.
@@ -52,5 +56,6 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Run(args) => run::run(*args),
         Command::Traces(cmd) => traces::run(cmd),
+        Command::Sim(cmd) => sim::run(cmd),
     }
 }

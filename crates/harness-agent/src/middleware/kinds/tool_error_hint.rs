@@ -7,14 +7,15 @@
 //!
 //! Params: `hints`, a list of `{pattern, hint}`. After a failed tool call, every hint whose
 //! pattern (a multi-line regular expression: `$` matches at line ends) matches the output
-//! text is appended as `\n[hint] <hint>`, in list order.
+//! text is appended as `\n[tool_error_hint] <hint>`, in list order (the note envelope of
+//! [`crate::middleware::tag_note`]).
 
 use async_trait::async_trait;
 use regex::Regex;
 use serde::Deserialize;
 
 use crate::middleware::params::{non_blank, output_regex, parse};
-use crate::middleware::{Effect, HookContext, Middleware};
+use crate::middleware::{Effect, HookContext, Middleware, tag_note};
 use crate::model::ToolCall;
 use crate::tools::ToolOutput;
 
@@ -79,8 +80,8 @@ impl Middleware for ToolErrorHint {
             .collect();
         let mut effects = Vec::with_capacity(matched.len());
         for (re, hint) in matched {
-            output.content.push_str("\n[hint] ");
-            output.content.push_str(hint);
+            output.content.push('\n');
+            output.content.push_str(&tag_note(KIND, hint));
             effects.push(Effect::Note {
                 trigger: format!("`{}` error matches /{}/", call.name, re.as_str()),
                 what: format!("appended hint: {hint}"),
@@ -116,7 +117,7 @@ mod tests {
         assert_eq!(effects.len(), 1);
         assert_eq!(
             output.content,
-            "sh: command not found: python\nexit code 127\n[hint] Use python3."
+            "sh: command not found: python\nexit code 127\n[tool_error_hint] Use python3."
         );
         let mut fine = ToolOutput::ok("command not found: python");
         assert!(

@@ -1,0 +1,604 @@
+//! One trial of the simulated model: a plan executor with pathologies, reading the
+//! conversation's structure after every call and deciding the next call.
+//!
+//! The competent path: run the solution's steps in order, carrying `cd`/`export` state into
+//! later commands (in a subshell, so it holds with or without a persistent shell), then
+//! finish. Pathologies bend that path (see `docs/sim.md`); the harness's interventions, read by
+//! their kind, bend it back.
+
+use crate::draw::{BlindTarget, TrialDraw};
+use crate::explore::exploration;
+use crate::ground_truth::GroundTruth;
+use crate::observe::{CallResult, Observation, TOOL_ERROR_HINT};
+use crate::pathology::Pathology;
+use crate::plan::{Plan, StepKind};
+use crate::profile::{Habit, Profile};
+use crate::rewrite::{
+    Substitution, apply_habits, flood_targets, inputs_used, substitute, with_state,
+};
+use crate::rng::SimRng;
+
+/// Layers whose block of a repeated call makes a blind retrier change its approach.
+const RETRY_BREAKERS: [&str; 2] = ["loop_breaker", "retry_discipline"];
+/// Layers whose note makes an over-explorer stop exploring and act.
+const EXPLORE_BREAKERS: [&str; 2] = ["loop_breaker", "turn_reminder"];
+/// Lines that show where a check failed.
+const FAILURE_WORDS: [&str; 10] = [
+    "fail",
+    "error",
+    "missing",
+    "expected",
+    "not ok",
+    "wrong",
+    "mismatch",
+    "traceback",
+    "assert",
+    "differ",
+];
+
+/// What a move does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveKind {
+    /// An exploratory read.
+    Explore,
+    /// The pitfall of step `.0`.
+    Pitfall(usize),
+    /// The near-miss variant of step `.0`.
+    Variant(usize),
+    /// An identical repeat of a failed call.
+    Retry,
+    /// A state-only step sent on its own (amnesia).
+    StateBare(usize),
+    /// Step `.0`.
+    Step(usize),
+    /// A flooding model dumping step `.0`'s inputs again.
+    Reread(usize),
+    /// A look at the result after a refused finish with nothing left to do.
+    Recheck,
+    /// Call finish.
+    Finish,
+}
+
+/// The next call the simulator makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    /// What it is.
+    pub kind: MoveKind,
+    /// The shell command (empty for a finish).
+    pub command: String,
+    /// The visible text of the reply.
+    pub thought: String,
+}
+
+/// How the call is encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Encoding {
+    /// Well-formed.
+    Valid,
+    /// Malformed arguments: the raw argument text.
+    Malformed(String),
+}
+
+#[derive(Debug, Clone)]
+struct Retry {
+    command: String,
+    left: u32,
+}
+
+/// The state of one trial.
+#[derive(Debug)]
+pub struct Episode {
+    plan: Plan,
+    draw: TrialDraw,
+    habits: Vec<Habit>,
+    cursor: usize,
+    state_lines: Vec<String>,
+    explore: Vec<String>,
+    explore_next: usize,
+    last: Option<(Move, bool)>,
+    deferred: Option<Move>,
+    retry: Option<Retry>,
+    retry_used: bool,
+    misuse_started: bool,
+    misuse_done: bool,
+    misuse_left: u32,
+    misuse_form: usize,
+    subs: Vec<Substitution>,
+    pitfall_done: Vec<bool>,
+    variant_done: bool,
+    reread_done: Vec<bool>,
+    premature_used: bool,
+    skip_fixes: bool,
+    finish_refusals: u32,
+    rechecked: bool,
+    /// The ground truth so far.
+    pub truth: GroundTruth,
+}
+
+impl Episode {
+    /// Start a trial with its draws.
+    pub fn new(
+        profile: &Profile,
+        plan: Plan,
+        draw: TrialDraw,
+        base_seed: u64,
+        truth: GroundTruth,
+    ) -> Self {
+        let flood = draw.active.contains(&Pathology::OutputFlood);
+        let explore = exploration(
+            &plan,
+            draw.explore_reads,
+            flood,
+            &mut SimRng::stream(base_seed, "explore-order", 0),
+        );
+        let habits = match (
+            &profile.pathologies.env_fact_blindness,
+            draw.active.contains(&Pathology::EnvFactBlindness),
+        ) {
+            (Some(blind), true) => blind.habits.clone(),
+            _ => Vec::new(),
+        };
+        let n = plan.steps.len();
+        let mut truth = truth;
+        truth.drawn = draw.active.iter().copied().collect();
+        truth.steps = n;
+        truth.fumbled_step = draw.fumble_step;
+        Self {
+            misuse_left: draw.misuse_attempts,
+            plan,
+            habits,
+            cursor: 0,
+            state_lines: Vec::new(),
+            explore,
+            explore_next: 0,
+            last: None,
+            deferred: None,
+            retry: None,
+            retry_used: false,
+            misuse_started: false,
+            misuse_done: false,
+            misuse_form: 0,
+            subs: Vec::new(),
+            pitfall_done: vec![false; n],
+            variant_done: false,
+            reread_done: vec![false; n],
+            premature_used: false,
+            skip_fixes: false,
+            finish_refusals: 0,
+            rechecked: false,
+            truth,
+            draw,
+        }
+    }
+
+    /// Read what happened since the last call, then decide the next one.
+    pub fn next(&mut self, observation: &Observation) -> (Move, Encoding) {
+        self.react(observation);
+        let mv = self.next_move();
+        let encoding = self.encode(&mv);
+        self.truth.calls += 1;
+        self.last = Some((mv.clone(), matches!(encoding, Encoding::Malformed(_))));
+        (mv, encoding)
+    }
+
+    fn active(&self, pathology: Pathology) -> bool {
+        self.draw.active.contains(&pathology)
+    }
+
+    fn react(&mut self, obs: &Observation) {
+        let last = self.last.clone();
+        for note in &obs.notes {
+            if EXPLORE_BREAKERS.contains(&note.layer.as_str()) && self.exploring() {
+                self.explore_next = self.explore.len();
+                self.truth.remedied(Pathology::OverExplore, &note.layer);
+            }
+            if let Some(sub) = &note.substitute
+                && !self.subs.contains(sub)
+            {
+                self.learn(sub.clone(), obs.result.as_ref());
+            }
+            if note.layer == harness_agent::agent::HINTS_KIND
+                && last.as_ref().is_some_and(|(_, malformed)| *malformed)
+            {
+                self.correct_usage(&note.layer);
+            }
+        }
+        let (Some((mv, malformed)), Some(result)) = (last, obs.result.as_ref()) else {
+            return;
+        };
+        if malformed {
+            if result.error_hint {
+                self.correct_usage(TOOL_ERROR_HINT);
+            } else if !self.misuse_done {
+                self.misuse_left = self.misuse_left.saturating_sub(1);
+                if self.misuse_left == 0 {
+                    self.misuse_done = true;
+                    self.truth.event(
+                        Some(Pathology::ToolMisuse),
+                        "corrected its tool usage unaided",
+                    );
+                }
+            }
+            return;
+        }
+        match mv.kind {
+            MoveKind::Finish => {
+                self.finish_refusals += 1;
+                let by = result
+                    .blocked_by
+                    .clone()
+                    .unwrap_or_else(|| "finish error".to_owned());
+                if self.premature_used && self.cursor < self.plan.steps.len() {
+                    self.truth.remedied(Pathology::PrematureFinish, &by);
+                } else {
+                    self.truth.event(None, format!("finish refused by {by}"));
+                }
+            }
+            MoveKind::Retry | MoveKind::Pitfall(_) | MoveKind::Variant(_) => {
+                if let Some(layer) = &result.blocked_by
+                    && RETRY_BREAKERS.contains(&layer.as_str())
+                {
+                    if self.retry.take().is_some() {
+                        self.truth.remedied(Pathology::BlindRetry, layer);
+                    }
+                    return;
+                }
+                let is_target = match (&self.draw.blind_target, mv.kind) {
+                    (Some(BlindTarget::Pitfall { step }), MoveKind::Pitfall(i)) => *step == i,
+                    (Some(BlindTarget::Variant { step, .. }), MoveKind::Variant(i)) => *step == i,
+                    _ => false,
+                };
+                if result.failed && is_target && !self.retry_used {
+                    self.retry_used = true;
+                    self.retry = Some(Retry {
+                        command: mv.command.clone(),
+                        left: self.draw.retry_repeats,
+                    });
+                    self.truth.fired(
+                        Pathology::BlindRetry,
+                        format!(
+                            "repeats a failing command up to {} times",
+                            self.draw.retry_repeats
+                        ),
+                    );
+                }
+            }
+            MoveKind::Step(i) => {
+                if self.plan.steps[i].kind == StepKind::Diagnose
+                    && result.truncated
+                    && !shows_failure(result)
+                {
+                    self.skip_fixes = true;
+                    self.truth.hidden_evidence.push(i);
+                    self.truth.event(
+                        None,
+                        format!("check output of step {i} truncated with no failing line visible; skips the fixes"),
+                    );
+                }
+                self.note_blind_failure(&mv, result);
+            }
+            MoveKind::StateBare(_) => self.note_blind_failure(&mv, result),
+            MoveKind::Explore | MoveKind::Reread(_) | MoveKind::Recheck => {}
+        }
+    }
+
+    fn note_blind_failure(&mut self, mv: &Move, result: &CallResult) {
+        if result.failed && !self.habits.is_empty() && self.habit_changed(mv) {
+            self.truth.event(
+                Some(Pathology::EnvFactBlindness),
+                "a command the environment lacks failed",
+            );
+        }
+    }
+
+    fn habit_changed(&self, mv: &Move) -> bool {
+        let original = match mv.kind {
+            MoveKind::Step(i) | MoveKind::StateBare(i) => self.plan.steps[i].command.as_str(),
+            _ => return false,
+        };
+        let plain = self.render_with(original, &[], &self.subs);
+        plain != mv.command
+    }
+
+    fn learn(&mut self, sub: Substitution, result: Option<&CallResult>) {
+        self.truth.event(
+            None,
+            format!("learned: use `{}` for `{}`", sub.to, sub.from),
+        );
+        let neutralises = self.habits.iter().any(|h| match h {
+            Habit::Rename { habit, .. } => *habit == sub.from,
+            Habit::Prefix { prefix, .. } => prefix.trim() == sub.from.trim(),
+        });
+        self.subs.push(sub);
+        if neutralises {
+            self.truth.remedied(
+                Pathology::EnvFactBlindness,
+                harness_agent::agent::HINTS_KIND,
+            );
+        }
+        // Redo the step that just failed if the advice changes it.
+        if let (Some((mv, false)), Some(result)) = (&self.last, result)
+            && result.failed
+            && let MoveKind::Step(i) | MoveKind::StateBare(i) = mv.kind
+        {
+            let redone = self.render(&self.plan.steps[i].command.clone());
+            if redone != mv.command && self.cursor == i + 1 {
+                self.cursor = i;
+                self.pitfall_done[i] = true;
+                self.truth
+                    .event(None, format!("redoes step {i} with the advice"));
+            }
+        }
+    }
+
+    fn correct_usage(&mut self, by: &str) {
+        if self.misuse_started && !self.misuse_done {
+            self.misuse_done = true;
+            self.truth.remedied(Pathology::ToolMisuse, by);
+        }
+    }
+
+    fn exploring(&self) -> bool {
+        self.explore_next > 0 && self.explore_next < self.explore.len()
+    }
+
+    fn render(&self, command: &str) -> String {
+        self.render_with(command, &self.habits, &self.subs)
+    }
+
+    fn render_with(&self, command: &str, habits: &[Habit], subs: &[Substitution]) -> String {
+        let stateful = if self.active(Pathology::EnvAmnesia) {
+            command.to_owned()
+        } else {
+            with_state(&self.state_lines, command)
+        };
+        let mut out = apply_habits(&stateful, habits);
+        for sub in subs {
+            out = substitute(&out, &sub.from, &sub.to);
+        }
+        out
+    }
+
+    fn step_move(&self, kind: MoveKind, i: usize, command: &str) -> Move {
+        Move {
+            kind,
+            command: self.render(command),
+            thought: capitalise(&self.plan.steps[i].description),
+        }
+    }
+
+    fn next_move(&mut self) -> Move {
+        if let Some(deferred) = self.deferred.take() {
+            return deferred;
+        }
+        loop {
+            if let Some(retry) = &mut self.retry {
+                if retry.left > 0 {
+                    retry.left -= 1;
+                    return Move {
+                        kind: MoveKind::Retry,
+                        command: retry.command.clone(),
+                        thought: "That should have worked; running it again.".to_owned(),
+                    };
+                }
+                self.retry = None;
+                self.truth
+                    .event(Some(Pathology::BlindRetry), "gave up repeating");
+            }
+            if self.explore_next < self.explore.len() {
+                let command = self.explore[self.explore_next].clone();
+                if self.explore_next == 0 {
+                    self.truth.fired(
+                        Pathology::OverExplore,
+                        format!(
+                            "plans {} exploratory reads before acting",
+                            self.explore.len()
+                        ),
+                    );
+                }
+                if command.starts_with("cat ") {
+                    self.truth
+                        .fired(Pathology::OutputFlood, format!("dumps `{command}` whole"));
+                }
+                self.explore_next += 1;
+                return Move {
+                    kind: MoveKind::Explore,
+                    command,
+                    thought: "Let me look around before changing anything.".to_owned(),
+                };
+            }
+            let n = self.plan.steps.len();
+            if let Some(cut) = self.draw.premature_after
+                && self.cursor > cut
+                && !self.premature_used
+                && self.finish_refusals == 0
+            {
+                self.premature_used = true;
+                self.truth.fired(
+                    Pathology::PrematureFinish,
+                    format!("finishes after step {cut} of {n}"),
+                );
+                return self.finish_move();
+            }
+            if self.cursor >= n {
+                if self.finish_refusals > 0 && !self.rechecked {
+                    self.rechecked = true;
+                    let command = self
+                        .plan
+                        .steps
+                        .iter()
+                        .rev()
+                        .find(|s| s.kind == StepKind::Read)
+                        .map_or_else(|| "ls -la".to_owned(), |s| s.command.clone());
+                    return Move {
+                        kind: MoveKind::Recheck,
+                        command: self.render(&command),
+                        thought: "Checking the result once more.".to_owned(),
+                    };
+                }
+                return self.finish_move();
+            }
+            let i = self.cursor;
+            let step = self.plan.steps[i].clone();
+            if self.draw.fumble_step == Some(i) {
+                self.cursor += 1;
+                self.truth
+                    .event(None, format!("fumbles step {i} for good (skips it)"));
+                continue;
+            }
+            if step.kind == StepKind::State {
+                self.cursor += 1;
+                if self.active(Pathology::EnvAmnesia) {
+                    self.truth.fired(
+                        Pathology::EnvAmnesia,
+                        format!("runs `{}` alone and relies on it later", step.command),
+                    );
+                    return self.step_move(MoveKind::StateBare(i), i, &step.command);
+                }
+                self.state_lines.push(step.command.clone());
+                continue;
+            }
+            if self.skip_fixes {
+                if step.kind == StepKind::Act {
+                    self.cursor += 1;
+                    self.truth.event(None, format!("skips fix step {i}"));
+                    continue;
+                }
+                self.skip_fixes = false;
+            }
+            if self.draw.pitfalls[i]
+                && !self.pitfall_done[i]
+                && let Some(pitfall) = &step.pitfall
+            {
+                self.pitfall_done[i] = true;
+                return self.step_move(MoveKind::Pitfall(i), i, pitfall);
+            }
+            if let Some(BlindTarget::Variant {
+                step: target,
+                command,
+            }) = &self.draw.blind_target
+                && *target == i
+                && !self.variant_done
+            {
+                self.variant_done = true;
+                let command = command.clone();
+                return self.step_move(MoveKind::Variant(i), i, &command);
+            }
+            let flood = self.active(Pathology::OutputFlood);
+            if flood && step.kind == StepKind::Act && self.draw.rereads[i] && !self.reread_done[i] {
+                self.reread_done[i] = true;
+                let targets = inputs_used(&step, &self.plan.inputs);
+                if !targets.is_empty() {
+                    let command = format!("cat {}", targets.join(" "));
+                    self.truth.fired(
+                        Pathology::OutputFlood,
+                        format!("dumps `{command}` whole again"),
+                    );
+                    return Move {
+                        kind: MoveKind::Reread(i),
+                        command: self.render(&command),
+                        thought: "Let me look at the data again first.".to_owned(),
+                    };
+                }
+            }
+            self.cursor += 1;
+            let targets = if flood {
+                flood_targets(&step, &self.plan.inputs)
+            } else {
+                Vec::new()
+            };
+            let command = if targets.is_empty() {
+                step.command.clone()
+            } else {
+                let command = format!("cat {}", targets.join(" "));
+                self.truth
+                    .fired(Pathology::OutputFlood, format!("dumps `{command}` whole"));
+                command
+            };
+            let mv = self.step_move(MoveKind::Step(i), i, &command);
+            if !self.habits.is_empty() && self.habit_changed(&mv) {
+                self.truth.fired(
+                    Pathology::EnvFactBlindness,
+                    format!("sends `{}`", first_line(&mv.command)),
+                );
+            }
+            return mv;
+        }
+    }
+
+    fn finish_move(&self) -> Move {
+        let last = self.plan.steps[..self.cursor.min(self.plan.steps.len())]
+            .last()
+            .map_or_else(|| "the task".to_owned(), |s| s.description.clone());
+        Move {
+            kind: MoveKind::Finish,
+            command: String::new(),
+            thought: "The task is done.".to_owned(),
+        }
+        .with_summary(&last)
+    }
+
+    fn encode(&mut self, mv: &Move) -> Encoding {
+        let step = match mv.kind {
+            MoveKind::Step(i)
+            | MoveKind::Pitfall(i)
+            | MoveKind::Variant(i)
+            | MoveKind::StateBare(i) => i,
+            _ => return Encoding::Valid,
+        };
+        let Some(from) = self.draw.misuse_from_step else {
+            return Encoding::Valid;
+        };
+        if self.misuse_done || step < from {
+            return Encoding::Valid;
+        }
+        if !self.misuse_started {
+            self.misuse_started = true;
+            self.truth
+                .fired(Pathology::ToolMisuse, "sends malformed tool arguments");
+        }
+        self.deferred = Some(mv.clone());
+        let form = self.misuse_form % 3;
+        self.misuse_form += 1;
+        let quoted = serde_json::Value::String(mv.command.clone()).to_string();
+        Encoding::Malformed(match form {
+            0 => format!("{{\"command\": {quoted}"),
+            1 => format!("{{\"cmd\": {quoted}}}"),
+            _ => format!("{{\"command\": [\"bash\", \"-c\", {quoted}]}}"),
+        })
+    }
+}
+
+impl Move {
+    fn with_summary(mut self, last: &str) -> Self {
+        self.command = String::new();
+        self.thought = format!("Done; last step: {last}.");
+        self
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!(
+            "{}{}.",
+            first.to_uppercase(),
+            chars.as_str().trim_end_matches('.')
+        ),
+        None => String::new(),
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
+}
+
+/// Whether the visible part of a check's output shows a failing line.
+fn shows_failure(result: &CallResult) -> bool {
+    result.content.lines().any(|line| {
+        let lower = line.to_lowercase();
+        !lower.contains("bytes omitted")
+            && !lower.starts_with("[exit code")
+            && FAILURE_WORDS.iter().any(|w| lower.contains(w))
+    })
+}

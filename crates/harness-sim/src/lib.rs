@@ -1,0 +1,51 @@
+//! harness-sim: a simulated model for offline runs.
+//!
+//! A **documented test double**, not a model. Its competence comes from each task's oracle
+//! solution (`solution/solve.sh`, parsed into steps and handed over out of band, never through
+//! the sandbox); its failures are named pathologies modelled on those published for real
+//! models, each fired with a per-trial probability from a YAML profile. It acts only through
+//! the harness's real tools, so every command really runs and the verifier really decides.
+//! It reacts to the *kind* and structured content of the harness's interventions (which layer
+//! blocked or spoke, what substitution a memory hint carries), never to prompt wording: a
+//! prompt-only edit has no effect on it. Results obtained with it say how a harness treats
+//! these pathologies; they say nothing about real models. See `docs/sim.md`.
+//!
+//! Contents:
+//! - [`Profile`]: the YAML profile, [`shipped`] profiles and [`Profile::resolve`].
+//! - [`Pathology`]: the seven named behaviours.
+//! - [`Plan`]: the solution parsed into steps.
+//! - [`TrialDraw`]: every random choice of a trial, drawn up front from [`SimRng`] streams.
+//! - [`Episode`]: the per-trial plan executor that reads the conversation and decides.
+//! - [`SimClient`] and [`SimProvider`]: the `ModelClient` per trial and the `ModelProvider`.
+//! - [`GroundTruth`]: the side file of what fired, for scoring failure miners.
+
+mod client;
+mod draw;
+mod episode;
+mod error;
+mod explore;
+mod ground_truth;
+mod observe;
+mod pathology;
+mod plan;
+mod profile;
+mod provider;
+mod rewrite;
+mod rng;
+
+pub use client::{SIM_PROVIDER, SimClient};
+pub use draw::{BlindTarget, TrialDraw};
+pub use episode::{Encoding, Episode, Move, MoveKind};
+pub use error::SimError;
+pub use explore::exploration;
+pub use ground_truth::{GroundTruth, Remedy, TruthEvent, ground_truth_file};
+pub use observe::{CallResult, Note, Observation, observe};
+pub use pathology::Pathology;
+pub use plan::{Plan, Step, StepKind};
+pub use profile::{
+    BlindRetry, Chance, EnvFactBlindness, Habit, OutputFlood, OverExplore, Pathologies, Profile,
+    ToolMisuse, shipped, shipped_names,
+};
+pub use provider::SimProvider;
+pub use rewrite::Substitution;
+pub use rng::{SimRng, trial_seed};
