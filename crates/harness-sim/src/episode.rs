@@ -316,9 +316,9 @@ impl Episode {
                 harness_agent::agent::HINTS_KIND,
             );
         }
-        // Redo the step that just failed if the advice changes it.
-        if let (Some((mv, false)), Some(result)) = (&self.last, result)
-            && result.failed
+        // Redo the step just sent if the advice changes it: a failure inside a pipeline
+        // need not show in the exit code.
+        if let (Some((mv, false)), Some(_)) = (&self.last, result)
             && let MoveKind::Step(i) | MoveKind::StateBare(i) = mv.kind
         {
             let redone = self.render(&self.plan.steps[i].command.clone());
