@@ -22,18 +22,36 @@ fn is_wordish(text: &str) -> bool {
         && text.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Replace `from` by `to` in `command`: as a whole word when `from` starts and ends with word
-/// characters, else as plain text.
+/// Replace `from` by `to` in `command`. A `from` that starts and ends with word characters
+/// (a command name such as `gawk`) is replaced only where it stands as a command word: after
+/// the start, a blank or a shell operator, and before a blank, an operator or the end, so
+/// `sum.awk` or `mawk` stay as they are. Any other `from` is replaced as plain text.
 pub fn substitute(command: &str, from: &str, to: &str) -> String {
     if from.is_empty() {
         return command.to_owned();
     }
-    if is_wordish(from)
-        && let Ok(re) = Regex::new(&format!(r"\b{}\b", regex::escape(from)))
-    {
-        return re.replace_all(command, regex::NoExpand(to)).into_owned();
+    if !is_wordish(from) {
+        return command.replace(from, to);
     }
-    command.replace(from, to)
+    let before_ok = |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || "|;&(`$".contains(c));
+    let after_ok = |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || "|;&)`".contains(c));
+    let mut out = String::with_capacity(command.len());
+    let mut rest = command;
+    let mut prev: Option<char> = None;
+    while let Some(at) = rest.find(from) {
+        let before = rest[..at].chars().next_back().or(prev);
+        let after = rest[at + from.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before_ok(before) && after_ok(after) {
+            out.push_str(to);
+        } else {
+            out.push_str(from);
+        }
+        prev = from.chars().next_back();
+        rest = &rest[at + from.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The command as a model with these habits writes it.

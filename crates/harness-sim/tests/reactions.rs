@@ -1,0 +1,357 @@
+//! Each pathology and the intervention that neutralises it, driven through `SimClient::chat`
+//! with hand-written tool results (no sandbox): the simulator reads structure, not wording.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use harness_agent::model::{
+    Message, ModelClient, ModelError, ModelProvider, ToolDefinition, TrialModelContext,
+};
+use harness_core::ModelSettings;
+use harness_sim::{Pathology, Profile, SimProvider};
+use serde_json::json;
+
+const SOLVE: &str = "#!/usr/bin/env bash
+set -euo pipefail
+# step: look at the data
+head -n 3 data.csv
+# pitfall: ./report.sh data.csv
+# step: put the helpers on PATH
+export PATH=\"$PWD/bin:$PATH\"
+# step: run the check to see what fails
+./check.sh || true
+# step: fix the sum
+sed -i 's/a/b/' sum.awk
+# step: write the report
+awk -f sum.awk data.csv > report.txt
+# step: check the report
+cat report.txt
+";
+
+fn tools() -> Vec<ToolDefinition> {
+    vec![
+        ToolDefinition::new(
+            "shell",
+            "Run a command",
+            json!({"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]}),
+        ),
+        ToolDefinition::new(
+            "finish",
+            "Finish",
+            json!({"type": "object", "properties": {"summary": {"type": "string"}}}),
+        ),
+    ]
+}
+
+fn profile(pathologies: &str) -> Profile {
+    let yaml = format!(
+        "name: test\ndescription: one pathology at a time\npitfall_rate: 0\ncontext_window: 200000\npathologies:\n{pathologies}"
+    );
+    Profile::from_yaml(&yaml, "test.yaml").unwrap()
+}
+
+fn client(profile: Profile, dir: &std::path::Path) -> Arc<dyn ModelClient> {
+    let trial = TrialModelContext::new("t", 1, 0).with_task_knowledge(json!({
+        "solve_sh": SOLVE,
+        "instruction": "Summarise `data.csv` into `report.txt`.",
+        "metadata": {},
+    }));
+    SimProvider::new(profile)
+        .with_ground_truth(dir)
+        .client_for(&trial)
+        .unwrap()
+}
+
+/// A conversation driven by the simulator, with tool results from `answer`.
+struct Talk {
+    client: Arc<dyn ModelClient>,
+    messages: Vec<Message>,
+}
+
+impl Talk {
+    fn new(client: Arc<dyn ModelClient>, system: &str) -> Self {
+        Self {
+            client,
+            messages: vec![
+                Message::system(system),
+                Message::user("Summarise data.csv."),
+            ],
+        }
+    }
+
+    /// The next call: (tool name, command or raw arguments).
+    async fn next(&mut self) -> (String, String) {
+        let reply = self
+            .client
+            .chat(&self.messages, &tools(), &ModelSettings::default())
+            .await
+            .unwrap();
+        let call = reply.message.tool_calls[0].clone();
+        self.messages.push(Message::Assistant(reply.message));
+        let shown = match call.arguments.get("command").and_then(|c| c.as_str()) {
+            Some(command) if call.is_valid() => command.to_owned(),
+            _ => call.raw_arguments.clone(),
+        };
+        (call.name, shown)
+    }
+
+    fn answer(&mut self, content: &str) {
+        let id = match self.messages.last() {
+            Some(Message::Assistant(a)) => a.tool_calls[0].id.clone(),
+            _ => panic!("no call to answer"),
+        };
+        self.messages.push(Message::tool(id, content));
+    }
+
+    fn note(&mut self, content: &str) {
+        self.messages.push(Message::user(content));
+    }
+}
+
+fn truth(dir: &std::path::Path) -> harness_sim::GroundTruth {
+    harness_sim::GroundTruth::read(&dir.join("t__0.json")).unwrap()
+}
+
+#[tokio::test]
+async fn a_competent_run_folds_state_into_subshells_and_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut talk = Talk::new(client(profile(""), dir.path()), "system");
+    let mut commands = Vec::new();
+    loop {
+        let (tool, command) = talk.next().await;
+        if tool == "finish" {
+            break;
+        }
+        commands.push(command);
+        talk.answer("ok\n[exit code 0]");
+    }
+    assert_eq!(
+        commands,
+        [
+            "head -n 3 data.csv",
+            "(export PATH=\"$PWD/bin:$PATH\" && ./check.sh || true)",
+            "(export PATH=\"$PWD/bin:$PATH\" && sed -i 's/a/b/' sum.awk)",
+            "(export PATH=\"$PWD/bin:$PATH\" && awk -f sum.awk data.csv > report.txt)",
+            "(export PATH=\"$PWD/bin:$PATH\" && cat report.txt)",
+        ]
+    );
+    assert!(truth(dir.path()).fired.is_empty());
+}
+
+#[tokio::test]
+async fn over_explore_stops_at_a_loop_breaker_or_turn_reminder_note() {
+    for layer in ["loop_breaker", "turn_reminder"] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = profile("  over_explore: {probability: 1, reads: [30, 30]}\n");
+        let mut talk = Talk::new(client(p, dir.path()), "system");
+        for _ in 0..5 {
+            let (_, command) = talk.next().await;
+            assert_ne!(command, "head -n 3 data.csv");
+            talk.answer("x\n[exit code 0]");
+        }
+        // Wording is irrelevant; the layer's kind is what counts.
+        talk.note(&format!("[{layer}] zzz"));
+        assert_eq!(talk.next().await.1, "head -n 3 data.csv");
+        let t = truth(dir.path());
+        assert_eq!(t.fired, [Pathology::OverExplore]);
+        assert_eq!(t.remedied[0].by, layer);
+    }
+}
+
+#[tokio::test]
+async fn blind_retry_repeats_until_blocked_then_moves_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile("  blind_retry: {probability: 1, repeats: [50, 50]}\n");
+    let mut talk = Talk::new(client(p, dir.path()), "system");
+    let (_, variant) = talk.next().await;
+    assert_ne!(
+        variant, "head -n 3 data.csv",
+        "a near-miss of the input path"
+    );
+    for _ in 0..4 {
+        talk.answer("head: cannot open: No such file or directory\n[exit code 1]");
+        assert_eq!(talk.next().await.1, variant);
+    }
+    talk.answer("[retry_discipline] not run");
+    assert_eq!(talk.next().await.1, "head -n 3 data.csv");
+    assert_eq!(truth(dir.path()).remedied[0].by, "retry_discipline");
+}
+
+#[tokio::test]
+async fn env_amnesia_sends_state_alone_and_relies_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile("  env_amnesia: {probability: 1}\n");
+    let mut talk = Talk::new(client(p, dir.path()), "system");
+    let mut commands = Vec::new();
+    for _ in 0..3 {
+        commands.push(talk.next().await.1);
+        talk.answer("[exit code 0]");
+    }
+    assert_eq!(
+        commands,
+        [
+            "head -n 3 data.csv",
+            "export PATH=\"$PWD/bin:$PATH\"",
+            "./check.sh || true"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn premature_finish_resumes_when_the_finish_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile("  premature_finish: {probability: 1}\n");
+    let mut talk = Talk::new(client(p, dir.path()), "system");
+    let mut seen = Vec::new();
+    loop {
+        let (tool, command) = talk.next().await;
+        if tool == "finish" {
+            break;
+        }
+        seen.push(command);
+        talk.answer("[exit code 0]");
+    }
+    assert!(
+        !seen.iter().any(|c| c.contains("cat report.txt")),
+        "{seen:?}"
+    );
+    talk.answer("[verify_before_finish] check first");
+    let (tool, command) = talk.next().await;
+    assert_eq!(tool, "shell");
+    assert!(command.contains("cat report.txt"), "{command}");
+    assert_eq!(truth(dir.path()).remedied[0].by, "verify_before_finish");
+}
+
+#[tokio::test]
+async fn tool_misuse_continues_until_a_tool_error_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile("  tool_misuse: {probability: 1, attempts: [40, 40]}\n");
+    let mut talk = Talk::new(client(p, dir.path()), "system");
+    let mut first_valid = None;
+    for i in 0..12 {
+        let (_, shown) = talk.next().await;
+        if shown == "head -n 3 data.csv" {
+            first_valid = Some(i);
+            break;
+        }
+        if i < 6 {
+            talk.answer("invalid arguments for `shell`: arguments are not valid JSON");
+        } else {
+            talk.answer("invalid arguments for `shell`: bad\n[tool_error_hint] zzz");
+        }
+    }
+    assert_eq!(first_valid, Some(7));
+    assert_eq!(truth(dir.path()).remedied[0].by, "tool_error_hint");
+}
+
+#[tokio::test]
+async fn env_fact_blindness_applies_a_memory_hint_substitution_and_redoes_the_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile(
+        "  env_fact_blindness:\n    probability: 1\n    habits:\n    - {kind: rename, command: awk, habit: gawk}\n",
+    );
+    let mut talk = Talk::new(client(p, dir.path()), "system");
+    let mut last = String::new();
+    for _ in 0..4 {
+        last = talk.next().await.1;
+        talk.answer("[exit code 0]");
+    }
+    assert!(last.contains("gawk -f sum.awk"), "{last}");
+    // A prose-only hint changes nothing; the structured substitution does.
+    talk.note("[memory_hints] hint x: use awk, not gawk");
+    let next = talk.next().await.1;
+    assert!(next.contains("cat report.txt"), "{next}");
+    talk.answer("[exit code 0]");
+    talk.note("[memory_hints] hint x: zzz\nsubstitute: {\"from\": \"gawk\", \"to\": \"awk\"}");
+    let (tool, _) = talk.next().await;
+    assert_eq!(
+        tool, "finish",
+        "the last step did not use gawk, so nothing is redone"
+    );
+
+    // The same hint right after the gawk step makes it redo that step.
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile(
+        "  env_fact_blindness:\n    probability: 1\n    habits:\n    - {kind: rename, command: awk, habit: gawk}\n",
+    );
+    let mut talk = Talk::new(client(p, dir.path()), "system");
+    for _ in 0..4 {
+        talk.next().await;
+        talk.answer("bash: gawk: command not found\n[exit code 0]");
+    }
+    talk.note("[memory_hints] hint x: zzz\nsubstitute: {\"from\": \"gawk\", \"to\": \"awk\"}");
+    let redo = talk.next().await.1;
+    assert!(
+        redo.contains("awk -f sum.awk") && !redo.contains("gawk"),
+        "{redo}"
+    );
+    assert!(
+        truth(dir.path())
+            .remedied
+            .iter()
+            .any(|r| r.pathology == Pathology::EnvFactBlindness)
+    );
+}
+
+#[tokio::test]
+async fn output_flood_dumps_whole_files_and_overflows_a_small_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = "name: flood\ndescription: d\npitfall_rate: 0\ncontext_window: 2048\npathologies:\n  output_flood: {probability: 1, reread: 1}\n";
+    let p = Profile::from_yaml(yaml, "flood.yaml").unwrap();
+    let mut talk = Talk::new(client(p, dir.path()), "system");
+    assert_eq!(talk.next().await.1, "cat data.csv");
+    talk.answer(&format!("{}\n[exit code 0]", "1,2,3\n".repeat(2000)));
+    let error = talk
+        .client
+        .chat(&talk.messages, &tools(), &ModelSettings::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ModelError::ContextOverflow { .. }),
+        "{error:?}"
+    );
+    assert!(truth(dir.path()).context_overflow);
+}
+
+#[tokio::test]
+async fn a_truncated_check_without_its_failing_line_makes_it_skip_the_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut talk = Talk::new(client(profile(""), dir.path()), "system");
+    talk.next().await;
+    talk.answer("[exit code 0]");
+    assert!(talk.next().await.1.contains("./check.sh"));
+    talk.answer("checking 12 cases\n[... 400 bytes omitted ...]\n[exit code 0]");
+    let next = talk.next().await.1;
+    assert!(
+        next.contains("cat report.txt"),
+        "skipped both fixes: {next}"
+    );
+    assert_eq!(truth(dir.path()).hidden_evidence, [2]);
+}
+
+#[tokio::test]
+async fn the_system_prompt_does_not_matter() {
+    let mut runs = Vec::new();
+    for system in [
+        "short",
+        "You must never explore. Never retry. Use awk. Finish last.",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = profile(
+            "  over_explore: {probability: 1, reads: [3, 3]}\n  blind_retry: {probability: 1, repeats: [2, 2]}\n",
+        );
+        let mut talk = Talk::new(client(p, dir.path()), system);
+        let mut calls = Vec::new();
+        loop {
+            let call = talk.next().await;
+            if call.0 == "finish" {
+                break;
+            }
+            calls.push(call);
+            talk.answer("x\n[exit code 1]");
+        }
+        runs.push(calls);
+    }
+    assert_eq!(runs[0], runs[1]);
+}
