@@ -66,6 +66,9 @@ pub struct Move {
     pub kind: MoveKind,
     /// The shell command (empty for a finish).
     pub command: String,
+    /// The text the command was rendered from (a step, pitfall or variant), before state,
+    /// habits and substitutions.
+    pub source: String,
     /// The visible text of the reply.
     pub thought: String,
 }
@@ -174,9 +177,10 @@ impl Episode {
     /// Read what happened since the last call, then decide the next one.
     pub fn next(&mut self, observation: &Observation) -> (Move, Encoding) {
         self.react(observation);
+        // Events while choosing carry the number of the call being chosen.
+        self.truth.calls += 1;
         let mv = self.next_move();
         let encoding = self.encode(&mv);
-        self.truth.calls += 1;
         self.last = Some((mv.clone(), matches!(encoding, Encoding::Malformed(_))));
         (mv, encoding)
     }
@@ -292,12 +296,8 @@ impl Episode {
     }
 
     fn habit_changed(&self, mv: &Move) -> bool {
-        let original = match mv.kind {
-            MoveKind::Step(i) | MoveKind::StateBare(i) => self.plan.steps[i].command.as_str(),
-            _ => return false,
-        };
-        let plain = self.render_with(original, &[], &self.subs);
-        plain != mv.command
+        matches!(mv.kind, MoveKind::Step(_) | MoveKind::StateBare(_))
+            && self.render_with(&mv.source, &[], &self.subs) != mv.command
     }
 
     fn learn(&mut self, sub: Substitution, result: Option<&CallResult>) {
@@ -305,10 +305,13 @@ impl Episode {
             None,
             format!("learned: use `{}` for `{}`", sub.to, sub.from),
         );
-        let neutralises = self.habits.iter().any(|h| match h {
-            Habit::Rename { habit, .. } => *habit == sub.from,
-            Habit::Prefix { prefix, .. } => prefix.trim() == sub.from.trim(),
-        });
+        let neutralises = self.truth.fired.contains(&Pathology::EnvFactBlindness)
+            && self.habits.iter().any(|h| match h {
+                Habit::Rename { command, habit } => *habit == sub.from && *command == sub.to,
+                Habit::Prefix { prefix, .. } => {
+                    prefix.trim() == sub.from.trim() && sub.to.trim().is_empty()
+                }
+            });
         self.subs.push(sub);
         if neutralises {
             self.truth.remedied(
@@ -321,7 +324,7 @@ impl Episode {
         if let (Some((mv, false)), Some(_)) = (&self.last, result)
             && let MoveKind::Step(i) | MoveKind::StateBare(i) = mv.kind
         {
-            let redone = self.render(&self.plan.steps[i].command.clone());
+            let redone = self.render(&mv.source);
             if redone != mv.command && self.cursor == i + 1 {
                 self.cursor = i;
                 self.pitfall_done[i] = true;
@@ -347,12 +350,13 @@ impl Episode {
     }
 
     fn render_with(&self, command: &str, habits: &[Habit], subs: &[Substitution]) -> String {
-        let stateful = if self.active(Pathology::EnvAmnesia) {
-            command.to_owned()
+        // Habits shape the step itself (a `sudo ` prefix goes before its first word).
+        let habitual = apply_habits(command, habits);
+        let mut out = if self.active(Pathology::EnvAmnesia) {
+            habitual
         } else {
-            with_state(&self.state_lines, command)
+            with_state(&self.state_lines, &habitual)
         };
-        let mut out = apply_habits(&stateful, habits);
         for sub in subs {
             out = substitute(&out, &sub.from, &sub.to);
         }
@@ -363,6 +367,7 @@ impl Episode {
         Move {
             kind,
             command: self.render(command),
+            source: command.to_owned(),
             thought: capitalise(&self.plan.steps[i].description),
         }
     }
@@ -378,6 +383,7 @@ impl Episode {
                     return Move {
                         kind: MoveKind::Retry,
                         command: retry.command.clone(),
+                        source: retry.command.clone(),
                         thought: "That should have worked; running it again.".to_owned(),
                     };
                 }
@@ -403,6 +409,7 @@ impl Episode {
                 self.explore_next += 1;
                 return Move {
                     kind: MoveKind::Explore,
+                    source: command.clone(),
                     command,
                     thought: "Let me look around before changing anything.".to_owned(),
                 };
@@ -433,6 +440,7 @@ impl Episode {
                     return Move {
                         kind: MoveKind::Recheck,
                         command: self.render(&command),
+                        source: command,
                         thought: "Checking the result once more.".to_owned(),
                     };
                 }
@@ -466,7 +474,7 @@ impl Episode {
                 }
                 self.skip_fixes = false;
             }
-            if self.draw.pitfalls[i]
+            if self.draw.pitfalls.get(i).copied().unwrap_or(false)
                 && !self.pitfall_done[i]
                 && let Some(pitfall) = &step.pitfall
             {
@@ -485,7 +493,11 @@ impl Episode {
                 return self.step_move(MoveKind::Variant(i), i, &command);
             }
             let flood = self.active(Pathology::OutputFlood);
-            if flood && step.kind == StepKind::Act && self.draw.rereads[i] && !self.reread_done[i] {
+            if flood
+                && step.kind == StepKind::Act
+                && self.draw.rereads.get(i).copied().unwrap_or(false)
+                && !self.reread_done[i]
+            {
                 self.reread_done[i] = true;
                 let targets = inputs_used(&step, &self.plan.inputs);
                 if !targets.is_empty() {
@@ -497,6 +509,7 @@ impl Episode {
                     return Move {
                         kind: MoveKind::Reread(i),
                         command: self.render(&command),
+                        source: command,
                         thought: "Let me look at the data again first.".to_owned(),
                     };
                 }
@@ -533,6 +546,7 @@ impl Episode {
         Move {
             kind: MoveKind::Finish,
             command: String::new(),
+            source: String::new(),
             thought: "The task is done.".to_owned(),
         }
         .with_summary(&last)

@@ -37,7 +37,6 @@ pub use client::{SIM_PROVIDER, SimClient};
 pub use draw::{BlindTarget, TrialDraw};
 pub use episode::{Encoding, Episode, Move, MoveKind};
 pub use error::SimError;
-pub use explore::exploration;
 pub use ground_truth::{GroundTruth, Remedy, TruthEvent, ground_truth_file};
 pub use observe::{CallResult, Note, Observation, observe};
 pub use pathology::Pathology;

@@ -72,7 +72,6 @@ pub fn observe(messages: &[Message]) -> Observation {
 }
 
 fn read_result(content: &str) -> CallResult {
-    let blocked_by = parse_note(content).map(|(layer, _)| layer.to_owned());
     let exit_code = content.rfind("[exit code ").and_then(|at| {
         let digits: String = content[at + 11..]
             .chars()
@@ -80,6 +79,11 @@ fn read_result(content: &str) -> CallResult {
             .collect();
         digits.parse().ok()
     });
+    // A command's own output may start with `[word] `; only a call that never ran is a block.
+    let blocked_by = match exit_code {
+        Some(_) => None,
+        None => parse_note(content).map(|(layer, _)| layer.to_owned()),
+    };
     let error_hint = content
         .lines()
         .any(|l| parse_note(l).is_some_and(|(layer, _)| layer == TOOL_ERROR_HINT));

@@ -164,7 +164,8 @@ fn heredoc_start(line: &str) -> Option<(String, bool)> {
             None if b == b'\\' => i += 1,
             None if b == b'<'
                 && bytes.get(i + 1) == Some(&b'<')
-                && bytes.get(i + 2) != Some(&b'<') =>
+                && bytes.get(i + 2) != Some(&b'<')
+                && (i == 0 || bytes[i - 1] != b'<') =>
             {
                 let mut rest = &line[i + 2..];
                 let strip = rest.starts_with('-');
@@ -177,7 +178,8 @@ fn heredoc_start(line: &str) -> Option<(String, bool)> {
                     .take_while(|c| !c.is_whitespace() && !matches!(c, ';' | '&' | '|' | ')'))
                     .filter(|c| !matches!(c, '\'' | '"'))
                     .collect();
-                if !word.is_empty() {
+                // `$((1 << 2))` shifts: a heredoc word does not start with a digit.
+                if word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
                     return Some((word, strip));
                 }
             }
@@ -490,6 +492,12 @@ PY
 
     #[test]
     fn unmarked_scripts_split_into_commands() {
+        assert_eq!(heredoc_start("grep x <<< \"$v\""), None);
+        assert_eq!(heredoc_start("echo $((1 << 2))"), None);
+        assert_eq!(
+            heredoc_start("cat <<-'EOF' > f"),
+            Some(("EOF".to_owned(), true))
+        );
         let script = "#!/bin/bash\nset -e\ncd /app\nawk '{\n print $1\n}' a.txt > b.txt\ncat <<EOF > c\nx\nEOF\necho a \\\n  b\n";
         let plan = Plan::parse(script, "");
         let commands: Vec<&str> = plan.steps.iter().map(|s| s.command.as_str()).collect();

@@ -77,7 +77,8 @@ pub fn with_state(state: &[String], command: &str) -> String {
     if state.is_empty() {
         // A `cd` of the step itself stays in the subshell too.
         return if changes_directory(command) {
-            if command.contains('\n') {
+            // A trailing comment would swallow the closing parenthesis of the one-line form.
+            if command.contains('\n') || command.contains('#') {
                 format!("(\n{command}\n)")
             } else {
                 format!("({command})")
@@ -86,7 +87,7 @@ pub fn with_state(state: &[String], command: &str) -> String {
             command.to_owned()
         };
     }
-    if command.contains('\n') {
+    if command.contains('\n') || command.contains('#') || state.iter().any(|s| s.contains('#')) {
         format!("(\n{}\n{command}\n)", state.join("\n"))
     } else {
         format!("({} && {command})", state.join(" && "))
@@ -166,17 +167,19 @@ pub fn variant_of(step: &Step, inputs: &[String], rng: &mut SimRng) -> Option<St
     (replaced != step.command).then_some(replaced)
 }
 
-/// Partial reads a flooding model replaces by whole-file dumps.
-const PARTIAL_READS: [&str; 8] = [
-    "head", "tail", "sed -n", "grep -m", "wc", "od", "cat -A", "awk",
-];
+/// Programs (as whole words) whose reads a flooding model replaces by whole-file dumps.
+const PARTIAL_READS: [&str; 6] = ["head", "tail", "wc", "od", "awk", "sed"];
 
 /// The inputs `step` reads partially, which a flooding model dumps whole instead.
 pub fn flood_targets(step: &Step, inputs: &[String]) -> Vec<String> {
     if !matches!(step.kind, StepKind::Read) {
         return Vec::new();
     }
-    if !PARTIAL_READS.iter().any(|r| step.command.contains(r)) {
+    let ws = words(&step.command);
+    let partial = ws.iter().any(|w| PARTIAL_READS.contains(&w.as_str()))
+        || step.command.contains("grep -m")
+        || step.command.contains("cat -A");
+    if !partial {
         return Vec::new();
     }
     inputs_used(step, inputs)

@@ -25,11 +25,8 @@ pub fn parse_note(text: &str) -> Option<(&str, &str)> {
         && kind
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    let rule_ok = rule.is_none_or(|r| {
-        !r.is_empty()
-            && r.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    });
+    // Rule names are free text (anything but the closing bracket).
+    let rule_ok = rule.is_none_or(|r| !r.trim().is_empty());
     (kind_ok && rule_ok && (rule.is_none() || kind == "rule")).then(|| (layer, &rest[close + 2..]))
 }
 
@@ -46,6 +43,7 @@ mod tests {
             parse_note("[rule:no-sudo] drop sudo"),
             Some(("rule:no-sudo", "drop sudo"))
         );
+        assert_eq!(parse_note("[rule:No sudo] x"), Some(("rule:No sudo", "x")));
     }
 
     #[test]
