@@ -547,9 +547,8 @@ impl Episode {
             kind: MoveKind::Finish,
             command: String::new(),
             source: String::new(),
-            thought: "The task is done.".to_owned(),
+            thought: format!("Done; last step: {last}."),
         }
-        .with_summary(&last)
     }
 
     fn encode(&mut self, mv: &Move) -> Encoding {
@@ -580,14 +579,6 @@ impl Episode {
             1 => format!("{{\"cmd\": {quoted}}}"),
             _ => format!("{{\"command\": [\"bash\", \"-c\", {quoted}]}}"),
         })
-    }
-}
-
-impl Move {
-    fn with_summary(mut self, last: &str) -> Self {
-        self.command = String::new();
-        self.thought = format!("Done; last step: {last}.");
-        self
     }
 }
 

@@ -41,8 +41,6 @@ pub struct Note {
 /// Everything new since the simulator's last reply.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Observation {
-    /// Whether the simulator has replied before in this conversation.
-    pub replied_before: bool,
     /// The result of its last call, if the conversation still holds it.
     pub result: Option<CallResult>,
     /// The notes, in order.
@@ -55,10 +53,7 @@ pub fn observe(messages: &[Message]) -> Observation {
         .iter()
         .rposition(|m| matches!(m, Message::Assistant(_)));
     let start = last_assistant.map_or(0, |i| i + 1);
-    let mut observation = Observation {
-        replied_before: last_assistant.is_some(),
-        ..Observation::default()
-    };
+    let mut observation = Observation::default();
     for message in &messages[start..] {
         match message {
             Message::Tool { content, .. } if observation.result.is_none() => {
@@ -148,7 +143,6 @@ mod tests {
             Message::user("[turn_reminder] 3 turns left"),
         ];
         let obs = observe(&messages);
-        assert!(obs.replied_before);
         let result = obs.result.unwrap();
         assert_eq!(result.exit_code, Some(127));
         assert!(result.failed && result.error_hint && result.blocked_by.is_none());
@@ -156,7 +150,6 @@ mod tests {
         assert_eq!(obs.notes[0].layer, "turn_reminder");
 
         let first = observe(&messages[..2]);
-        assert!(!first.replied_before);
         assert_eq!(
             first.notes[0].substitute,
             Some(Substitution {

@@ -269,7 +269,11 @@ mod tests {
         let mut rng = SimRng::new(1);
         let variant = variant_of(&plan.steps[0], &plan.inputs, &mut rng).unwrap();
         assert_ne!(variant, plan.steps[0].command);
-        assert!(variant.contains("sensors.csv") || variant.matches("sensor").count() >= 1);
+        let misspelt = near_misses("sensors.csv");
+        assert!(
+            misspelt.iter().any(|m| variant.contains(m.as_str())),
+            "{variant} misspells no input"
+        );
         assert_eq!(flood_targets(&plan.steps[0], &plan.inputs), ["sensors.csv"]);
         assert!(flood_targets(&plan.steps[1], &plan.inputs).is_empty());
         assert_eq!(inputs_used(&plan.steps[1], &plan.inputs), ["sensors.csv"]);

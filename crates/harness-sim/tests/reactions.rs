@@ -107,6 +107,19 @@ impl Talk {
     fn note(&mut self, content: &str) {
         self.messages.push(Message::user(content));
     }
+
+    /// Answer every call with `result` until the simulator calls finish; its shell commands.
+    async fn commands_until_finish(&mut self, result: &str) -> Vec<String> {
+        let mut commands = Vec::new();
+        loop {
+            let (tool, command) = self.next().await;
+            if tool == "finish" {
+                return commands;
+            }
+            commands.push(command);
+            self.answer(result);
+        }
+    }
 }
 
 fn truth(dir: &std::path::Path) -> harness_sim::GroundTruth {
@@ -117,15 +130,7 @@ fn truth(dir: &std::path::Path) -> harness_sim::GroundTruth {
 async fn a_competent_run_folds_state_into_subshells_and_finishes() {
     let dir = tempfile::tempdir().unwrap();
     let mut talk = Talk::new(client(profile(""), dir.path()), "system");
-    let mut commands = Vec::new();
-    loop {
-        let (tool, command) = talk.next().await;
-        if tool == "finish" {
-            break;
-        }
-        commands.push(command);
-        talk.answer("ok\n[exit code 0]");
-    }
+    let commands = talk.commands_until_finish("ok\n[exit code 0]").await;
     assert_eq!(
         commands,
         [
@@ -203,15 +208,7 @@ async fn premature_finish_resumes_when_the_finish_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let p = profile("  premature_finish: {probability: 1}\n");
     let mut talk = Talk::new(client(p, dir.path()), "system");
-    let mut seen = Vec::new();
-    loop {
-        let (tool, command) = talk.next().await;
-        if tool == "finish" {
-            break;
-        }
-        seen.push(command);
-        talk.answer("[exit code 0]");
-    }
+    let seen = talk.commands_until_finish("[exit code 0]").await;
     assert!(
         !seen.iter().any(|c| c.contains("cat report.txt")),
         "{seen:?}"
@@ -342,16 +339,7 @@ async fn the_system_prompt_does_not_matter() {
             "  over_explore: {probability: 1, reads: [3, 3]}\n  blind_retry: {probability: 1, repeats: [2, 2]}\n",
         );
         let mut talk = Talk::new(client(p, dir.path()), system);
-        let mut calls = Vec::new();
-        loop {
-            let call = talk.next().await;
-            if call.0 == "finish" {
-                break;
-            }
-            calls.push(call);
-            talk.answer("x\n[exit code 1]");
-        }
-        runs.push(calls);
+        runs.push(talk.commands_until_finish("x\n[exit code 1]").await);
     }
     assert_eq!(runs[0], runs[1]);
 }
