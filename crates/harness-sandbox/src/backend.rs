@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::layout::Layout;
+use crate::layout::Dirs;
 use crate::paths::PathMap;
 use crate::{SandboxError, SandboxPaths};
 
@@ -15,6 +15,8 @@ pub(crate) struct Mounted {
     pub tests: bool,
     /// `solution/` is visible.
     pub solution: bool,
+    /// The read-only tools directory is visible.
+    pub tools: bool,
 }
 
 /// The host process that runs one command.
@@ -35,28 +37,33 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// Backend name, e.g. `local`.
     fn name(&self) -> &'static str;
 
-    /// The well-known directories as seen by commands.
-    fn paths(&self) -> &SandboxPaths;
+    /// The well-known directories as seen by commands of the phase `dirs` belongs to.
+    fn paths(&self, dirs: &Dirs) -> SandboxPaths;
 
     /// Directories host-side file operations may touch, given what is mounted.
-    fn path_map(&self, layout: &Layout, mounted: Mounted) -> PathMap;
+    fn path_map(&self, dirs: &Dirs, mounted: Mounted) -> PathMap;
 
     /// The environment a command starts with, including `call_env`.
     fn start_env(
         &self,
-        layout: &Layout,
+        dirs: &Dirs,
         call_env: &BTreeMap<String, String>,
     ) -> BTreeMap<String, String>;
 
     /// How to run `script` with `sh -c` semantics starting in `cwd` (WORKDIR when `None`).
     fn launch(
         &self,
-        layout: &Layout,
+        dirs: &Dirs,
         mounted: Mounted,
         script: &str,
         cwd: Option<&str>,
         env: BTreeMap<String, String>,
     ) -> Result<Launch, SandboxError>;
+
+    /// Kill processes that left a finished command's process group (e.g. with `setsid`) and
+    /// so escaped the group kill. Backends whose commands cannot outlive them (a PID
+    /// namespace) need nothing here.
+    fn reap_escaped(&self) {}
 }
 
 /// True for names a shell can export and a process environment can carry.

@@ -2,12 +2,20 @@
 //! host directory.
 //!
 //! The file system a command sees: an empty tmpfs root; the host's system directories
-//! read-only ([`BwrapOptions::system_dirs`]; top-level symlinks such as `/bin -> usr/bin` are
-//! recreated as symlinks); fresh `/dev` and `/proc`; then the sandbox's own directories
+//! read-only ([`BwrapOptions::system_dirs`]: the toolchain trees `/usr`, `/lib*`, `/bin`,
+//! `/sbin`, `/nix` and the package database; top-level symlinks such as `/bin -> usr/bin`
+//! are recreated as symlinks); a minimal `/etc` of allow-listed entries
+//! ([`BwrapOptions::etc_entries`]: users and groups, name resolution, certificates,
+//! alternatives, the dynamic linker's configuration, time zone, the language runtimes' own
+//! directories; never `shadow`); fresh `/dev` and `/proc`; then the sandbox's own directories
 //! writable: `/tmp`, HOME (`/root` by default, hiding the host's), WORKDIR (e.g. `/app`),
-//! `/logs`, and `/tests` or `/solution` once [`mount`](crate::Sandbox::mount)ed. A tmpfs
-//! covers package-manager state ([`BwrapOptions::scratch_dirs`]) so that Dockerfile lines
-//! such as `rm -rf /var/lib/apt/lists/*` succeed without touching the host. All namespaces
+//! `/logs`, and `/tests`, `/solution` or the read-only tools at `/.harness-tools` once
+//! [`mount`](crate::Sandbox::mount)ed. Nothing else of the host is visible: not `/home`,
+//! `/srv`, `/opt`, `/var`, `/mnt`, nor the task suite, the run directory or the user's home,
+//! wherever they live. A toolchain outside the allow-list is added with
+//! [`BwrapOptions::extra_ro_binds`]; the host Python's installation is found and added by
+//! itself. A tmpfs covers package-manager state ([`BwrapOptions::scratch_dirs`]) so that
+//! Dockerfile lines such as `rm -rf /var/lib/apt/lists/*` succeed without touching the host. All namespaces
 //! are unshared (no network unless the task asks and [`BwrapOptions::allow_network`]
 //! permits), capabilities dropped, the environment cleared to `PATH`, `HOME`, `TMPDIR`,
 //! `LANG`, `TERM`, `LOGS_DIR=/logs` and the task's and the call's variables.
@@ -37,7 +45,7 @@ use crate::backend::{Backend, Launch, Mounted, compose_env};
 use crate::fsops::blocking;
 use crate::host_sandbox::HostSandbox;
 use crate::hostenv::{STANDARD_PATH, find_on_path, host_path, probe_python};
-use crate::layout::Layout;
+use crate::layout::{Dirs, Layout, remove_stale};
 use crate::paths::{PathMap, normalize};
 use crate::process::{self, ProcessGroups, ProcessSpec};
 use crate::{EnvironmentSpec, Limits, Sandbox, SandboxError, SandboxPaths, SandboxProvider};
@@ -45,7 +53,18 @@ use crate::{EnvironmentSpec, Limits, Sandbox, SandboxError, SandboxPaths, Sandbo
 const NAME: &str = "bwrap";
 
 /// Inside paths no WORKDIR may take or lie under.
-const RESERVED: &[&str] = &["/proc", "/dev", "/sys", "/logs", "/tests", "/solution"];
+const RESERVED: &[&str] = &[
+    "/proc",
+    "/dev",
+    "/sys",
+    "/logs",
+    "/tests",
+    "/solution",
+    TOOLS_DIR,
+];
+
+/// Where [`MountKind::Tools`](crate::MountKind::Tools) appears inside.
+const TOOLS_DIR: &str = "/.harness-tools";
 
 /// How the `bwrap` backend behaves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,8 +79,11 @@ pub struct BwrapOptions {
     pub allow_network: bool,
     /// Host directories (or top-level symlinks) shown read-only at the same path. Missing
     /// ones are skipped. Deliberately an allow-list: other host trees (project checkouts,
-    /// task sources with their tests) stay invisible.
+    /// task sources with their tests, run directories, users' homes) stay invisible.
     pub system_dirs: Vec<PathBuf>,
+    /// Entries of the host's `/etc` shown read-only (files, directories or symlinks, by
+    /// name; a trailing `*` matches any suffix). Missing ones are skipped.
+    pub etc_entries: Vec<String>,
     /// More host paths shown read-only at the same path (toolchains and the like).
     pub extra_ro_binds: Vec<PathBuf>,
     /// Directories covered by an empty tmpfs in every command (package-manager state).
@@ -84,9 +106,17 @@ impl Default for BwrapOptions {
             limits: Limits::default(),
             allow_network: false,
             system_dirs: paths(&[
-                "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt",
-                "/srv", "/var", "/home", "/nix",
+                "/usr",
+                "/bin",
+                "/sbin",
+                "/lib",
+                "/lib32",
+                "/lib64",
+                "/libx32",
+                "/nix",
+                "/var/lib/dpkg",
             ]),
+            etc_entries: DEFAULT_ETC.iter().map(|e| (*e).to_owned()).collect(),
             extra_ro_binds: Vec::new(),
             scratch_dirs: paths(&[
                 "/var/lib/apt/lists",
@@ -100,6 +130,47 @@ impl Default for BwrapOptions {
         }
     }
 }
+
+/// The `/etc` entries shown by default: what commands need to resolve users, hosts and
+/// certificates, find alternatives and libraries, and what language runtimes read.
+const DEFAULT_ETC: &[&str] = &[
+    "passwd",
+    "group",
+    "hosts",
+    "host.conf",
+    "nsswitch.conf",
+    "gai.conf",
+    "resolv.conf",
+    "ssl",
+    "ca-certificates",
+    "ca-certificates.conf",
+    "pki",
+    "crypto-policies",
+    "alternatives",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "timezone",
+    "mime.types",
+    "magic",
+    "magic.mime",
+    "protocols",
+    "services",
+    "os-release",
+    "debian_version",
+    "lsb-release",
+    "mtab",
+    "inputrc",
+    "locale.alias",
+    "locale.conf",
+    "fonts",
+    "xml",
+    "python3*",
+    "perl",
+    "java*",
+    "R",
+];
 
 /// What the provider worked out about the host, shared by its sandboxes.
 #[derive(Debug)]
@@ -194,6 +265,8 @@ impl BwrapProvider {
     /// Fails with [`SandboxError::BackendUnavailable`] saying what the probe saw when
     /// `bwrap` is missing or cannot create namespaces here (typical inside Docker).
     pub async fn new(options: BwrapOptions) -> Result<Self, SandboxError> {
+        let base = options.base_dir.clone();
+        blocking(move || Ok(remove_stale(base.as_deref()))).await?;
         let host = Arc::new(discover(options).await?);
         let provider = Self { host };
         provider.probe().await?;
@@ -214,8 +287,9 @@ impl BwrapProvider {
         let base = self.host.base_dir.clone();
         let layout = blocking(move || Layout::create(base.as_deref())).await?;
         let backend = self.backend(&EnvironmentSpec::default())?;
-        let env = backend.start_env(&layout, &BTreeMap::new());
-        let launch = backend.launch(&layout, Mounted::default(), "true", None, env)?;
+        let dirs = layout.dirs();
+        let env = backend.start_env(&dirs, &BTreeMap::new());
+        let launch = backend.launch(&dirs, Mounted::default(), "true", None, env)?;
         let spec = ProcessSpec {
             program: launch.program,
             args: launch.args,
@@ -261,12 +335,60 @@ impl BwrapProvider {
                 logs: "/logs".to_owned(),
                 tests: "/tests".to_owned(),
                 solution: "/solution".to_owned(),
+                tools: TOOLS_DIR.to_owned(),
             },
             workdir,
             spec_env: spec.env.clone(),
             network,
         })
     }
+}
+
+/// One allow-listed entry of the host's `/etc`.
+enum EtcEntry {
+    Symlink(PathBuf),
+    Dir,
+    File,
+}
+
+/// Whether an `/etc` entry name matches an allow-list pattern (a trailing `*` matches any
+/// suffix).
+fn etc_matches(pattern: &str, name: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => name == pattern,
+    }
+}
+
+/// The host's `/etc` entries that `patterns` allow, sorted by path.
+fn etc_entries(patterns: &[String]) -> Vec<(PathBuf, EtcEntry)> {
+    let etc = Path::new("/etc");
+    let Ok(listing) = std::fs::read_dir(etc) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = listing
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| patterns.iter().any(|p| etc_matches(p, name)))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let path = etc.join(&name);
+            let meta = std::fs::symlink_metadata(&path).ok()?;
+            let entry = if meta.file_type().is_symlink() {
+                EtcEntry::Symlink(std::fs::read_link(&path).ok()?)
+            } else if meta.is_dir() {
+                EtcEntry::Dir
+            } else if meta.is_file() {
+                EtcEntry::File
+            } else {
+                return None;
+            };
+            Some((path, entry))
+        })
+        .collect()
 }
 
 /// Work out binds, PATH and shell for `options` on this host.
@@ -298,6 +420,20 @@ async fn discover(options: BwrapOptions) -> Result<Host, SandboxError> {
         } else if meta.is_dir() {
             system_args.extend(["--ro-bind".to_owned(), s(dir), s(dir)]);
             ro_dirs.push(dir.clone());
+        }
+    }
+    for (path, entry) in etc_entries(&options.etc_entries) {
+        match entry {
+            EtcEntry::Symlink(target) => {
+                system_args.extend(["--symlink".to_owned(), s(&target), s(&path)]);
+            }
+            EtcEntry::Dir => {
+                system_args.extend(["--ro-bind".to_owned(), s(&path), s(&path)]);
+                ro_dirs.push(path);
+            }
+            EtcEntry::File => {
+                system_args.extend(["--ro-bind".to_owned(), s(&path), s(&path)]);
+            }
         }
     }
     system_args.extend(["--dev", "/dev", "--proc", "/proc"].map(str::to_owned));
@@ -381,10 +517,12 @@ impl SandboxProvider for BwrapProvider {
         let backend = self.backend(spec)?;
         let base = self.host.base_dir.clone();
         let layout = blocking(move || Layout::create(base.as_deref())).await?;
+        let (limits, applied) = self.host.limits.for_environment(spec);
         Ok(Box::new(HostSandbox::new(
             Box::new(backend),
             layout,
-            self.host.limits.clone(),
+            limits,
+            applied,
         )))
     }
 }
@@ -408,31 +546,34 @@ impl Backend for BwrapBackend {
         NAME
     }
 
-    fn paths(&self) -> &SandboxPaths {
-        &self.paths
+    fn paths(&self, _dirs: &Dirs) -> SandboxPaths {
+        self.paths.clone()
     }
 
-    fn path_map(&self, layout: &Layout, mounted: Mounted) -> PathMap {
+    fn path_map(&self, dirs: &Dirs, mounted: Mounted) -> PathMap {
         let mut mounts = vec![
-            (self.workdir.clone(), layout.work.clone()),
-            (PathBuf::from("/logs"), layout.logs.clone()),
-            (PathBuf::from("/tmp"), layout.tmp.clone()),
+            (self.workdir.clone(), dirs.work.clone()),
+            (PathBuf::from("/logs"), dirs.logs.clone()),
+            (PathBuf::from("/tmp"), dirs.tmp.clone()),
         ];
         if !self.home_is_workdir() {
-            mounts.push((self.host.home.clone(), layout.home.clone()));
+            mounts.push((self.host.home.clone(), dirs.home.clone()));
         }
         if mounted.tests {
-            mounts.push((PathBuf::from("/tests"), layout.tests.clone()));
+            mounts.push((PathBuf::from("/tests"), dirs.tests.clone()));
         }
         if mounted.solution {
-            mounts.push((PathBuf::from("/solution"), layout.solution.clone()));
+            mounts.push((PathBuf::from("/solution"), dirs.solution.clone()));
+        }
+        if mounted.tools {
+            mounts.push((PathBuf::from(TOOLS_DIR), dirs.tools.clone()));
         }
         PathMap::new(self.workdir.clone(), mounts)
     }
 
     fn start_env(
         &self,
-        _layout: &Layout,
+        _dirs: &Dirs,
         call_env: &BTreeMap<String, String>,
     ) -> BTreeMap<String, String> {
         compose_env(
@@ -451,7 +592,7 @@ impl Backend for BwrapBackend {
 
     fn launch(
         &self,
-        layout: &Layout,
+        dirs: &Dirs,
         mounted: Mounted,
         script: &str,
         cwd: Option<&str>,
@@ -468,22 +609,25 @@ impl Backend for BwrapBackend {
         };
         let host = &self.host;
         let mut args = host.system_args.clone();
-        args.extend(["--bind".to_owned(), s(&layout.tmp), "/tmp".to_owned()]);
+        args.extend(["--bind".to_owned(), s(&dirs.tmp), "/tmp".to_owned()]);
         if !self.home_is_workdir() {
-            args.extend(["--bind".to_owned(), s(&layout.home), s(&host.home)]);
+            args.extend(["--bind".to_owned(), s(&dirs.home), s(&host.home)]);
         }
         args.extend(host.overlay_args.iter().cloned());
-        args.extend(["--bind".to_owned(), s(&layout.work), s(&self.workdir)]);
-        args.extend(["--bind".to_owned(), s(&layout.logs), "/logs".to_owned()]);
+        args.extend(["--bind".to_owned(), s(&dirs.work), s(&self.workdir)]);
+        args.extend(["--bind".to_owned(), s(&dirs.logs), "/logs".to_owned()]);
         if mounted.tests {
-            args.extend(["--bind".to_owned(), s(&layout.tests), "/tests".to_owned()]);
+            args.extend(["--bind".to_owned(), s(&dirs.tests), "/tests".to_owned()]);
         }
         if mounted.solution {
             args.extend([
                 "--bind".to_owned(),
-                s(&layout.solution),
+                s(&dirs.solution),
                 "/solution".to_owned(),
             ]);
+        }
+        if mounted.tools {
+            args.extend(["--ro-bind".to_owned(), s(&dirs.tools), TOOLS_DIR.to_owned()]);
         }
         args.push("--unshare-all".to_owned());
         if self.network {
@@ -507,7 +651,7 @@ impl Backend for BwrapBackend {
             program: host.bwrap.clone(),
             args,
             env: BTreeMap::new(),
-            cwd: layout.root.clone(),
+            cwd: dirs.root.clone(),
         })
     }
 }

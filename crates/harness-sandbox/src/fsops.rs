@@ -131,6 +131,24 @@ pub(crate) fn remove_tree(path: &Path) -> io::Result<()> {
     }
 }
 
+/// Remove write permission from every file and directory of a tree (symlinks are left as
+/// they are), keeping read and execute.
+pub(crate) fn make_read_only(path: &Path) -> Result<(), SandboxError> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = fs::symlink_metadata(path).map_err(io_error(path))?;
+    if meta.file_type().is_symlink() {
+        return Ok(());
+    }
+    if meta.is_dir() {
+        for entry in fs::read_dir(path).map_err(io_error(path))? {
+            let entry = entry.map_err(io_error(path))?;
+            make_read_only(&entry.path())?;
+        }
+    }
+    let mode = meta.permissions().mode() & 0o555;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(io_error(path))
+}
+
 fn make_writable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     let Ok(meta) = fs::symlink_metadata(path) else {

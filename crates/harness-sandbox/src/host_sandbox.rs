@@ -15,8 +15,8 @@ use crate::paths::PathMap;
 use crate::process::{self, ProcessGroups, ProcessSpec};
 use crate::session::{ReplaySession, ScriptHost};
 use crate::{
-    DirEntry, ExecOptions, ExecOutput, Limits, MountKind, Sandbox, SandboxError, SandboxPaths,
-    ShellSession,
+    AppliedLimit, DirEntry, ExecOptions, ExecOutput, Limits, MountKind, Sandbox, SandboxError,
+    SandboxPaths, ShellSession,
 };
 
 /// Everything one sandbox owns. Sessions hold it too, so the directory lives until the
@@ -26,6 +26,7 @@ struct Inner {
     groups: ProcessGroups,
     mounted: Mutex<Mounted>,
     limits: Limits,
+    applied: Vec<AppliedLimit>,
     // Declared last so that it is dropped after the process groups were killed.
     layout: Layout,
 }
@@ -35,6 +36,7 @@ impl Drop for Inner {
         // Commands still running belong to abandoned calls; end them before the directory
         // they work in is removed.
         self.groups.kill_all();
+        self.backend.reap_escaped();
     }
 }
 
@@ -44,7 +46,7 @@ impl Inner {
     }
 
     fn path_map(&self) -> PathMap {
-        self.backend.path_map(&self.layout, self.mounted())
+        self.backend.path_map(&self.layout.dirs(), self.mounted())
     }
 
     async fn run(
@@ -53,14 +55,14 @@ impl Inner {
         options: ExecOptions,
         capture_state: bool,
     ) -> Result<process::Finished, SandboxError> {
-        let env = self.backend.start_env(&self.layout, &options.env);
-        let launch = self.backend.launch(
-            &self.layout,
-            self.mounted(),
-            script,
-            options.cwd.as_deref(),
-            env,
-        )?;
+        // Put back WORKDIR, HOME and TMPDIR if a command removed them (cheap metadata calls):
+        // what a command did to its own directories must not fail the next one's start.
+        self.layout.repair()?;
+        let dirs = self.layout.dirs();
+        let env = self.backend.start_env(&dirs, &options.env);
+        let launch =
+            self.backend
+                .launch(&dirs, self.mounted(), script, options.cwd.as_deref(), env)?;
         let spec = ProcessSpec {
             program: launch.program,
             args: launch.args,
@@ -72,18 +74,20 @@ impl Inner {
             limits: self.limits.clone(),
             capture_state,
         };
-        process::run(spec, &self.groups).await
+        let finished = process::run(spec, &self.groups).await;
+        self.backend.reap_escaped();
+        finished
     }
 }
 
 #[async_trait]
 impl ScriptHost for Inner {
     fn workdir(&self) -> String {
-        self.backend.paths().workdir.clone()
+        self.backend.paths(&self.layout.dirs()).workdir
     }
 
     fn start_env(&self, call_env: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-        self.backend.start_env(&self.layout, call_env)
+        self.backend.start_env(&self.layout.dirs(), call_env)
     }
 
     async fn run_script(
@@ -103,13 +107,19 @@ pub(crate) struct HostSandbox {
 
 impl HostSandbox {
     /// A sandbox in `layout` run by `backend`.
-    pub(crate) fn new(backend: Box<dyn Backend>, layout: Layout, limits: Limits) -> Self {
+    pub(crate) fn new(
+        backend: Box<dyn Backend>,
+        layout: Layout,
+        limits: Limits,
+        applied: Vec<AppliedLimit>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 backend,
                 groups: ProcessGroups::default(),
                 mounted: Mutex::new(Mounted::default()),
                 limits,
+                applied,
                 layout,
             }),
         }
@@ -122,8 +132,8 @@ impl Sandbox for HostSandbox {
         self.inner.backend.name()
     }
 
-    fn paths(&self) -> &SandboxPaths {
-        self.inner.backend.paths()
+    fn paths(&self) -> SandboxPaths {
+        self.inner.backend.paths(&self.inner.layout.dirs())
     }
 
     async fn exec(&self, command: &str, options: ExecOptions) -> Result<ExecOutput, SandboxError> {
@@ -190,12 +200,13 @@ impl Sandbox for HostSandbox {
     }
 
     async fn mount(&self, kind: MountKind, host_src: &Path) -> Result<String, SandboxError> {
+        let dirs = self.inner.layout.dirs();
+        let paths = self.paths();
         let (dir, inside) = match kind {
-            MountKind::Tests => (&self.inner.layout.tests, &self.paths().tests),
-            MountKind::Solution => (&self.inner.layout.solution, &self.paths().solution),
+            MountKind::Tests => (dirs.tests, paths.tests.clone()),
+            MountKind::Solution => (dirs.solution, paths.solution.clone()),
+            MountKind::Tools => (dirs.tools, paths.tools.clone()),
         };
-        let dir = dir.clone();
-        let inside = inside.clone();
         let src = host_src.to_path_buf();
         blocking(move || {
             if !src.is_dir() {
@@ -208,15 +219,35 @@ impl Sandbox for HostSandbox {
                 });
             }
             fsops::reset_dir(&dir)?;
-            fsops::copy_tree(&src, &dir)
+            fsops::copy_tree(&src, &dir)?;
+            if kind == MountKind::Tools {
+                fsops::make_read_only(&dir)?;
+            }
+            Ok(())
         })
         .await?;
         let mut mounted = self.inner.mounted.lock().unwrap_or_else(|e| e.into_inner());
         match kind {
             MountKind::Tests => mounted.tests = true,
             MountKind::Solution => mounted.solution = true,
+            MountKind::Tools => mounted.tools = true,
         }
         Ok(inside)
+    }
+
+    async fn enter_verifier_phase(&self) -> Result<(), SandboxError> {
+        // Nothing of the agent phase may run on: a process left behind could write the
+        // verifier's files while it works.
+        self.inner.groups.kill_all();
+        self.inner.backend.reap_escaped();
+        let inner = self.inner.clone();
+        blocking(move || inner.layout.enter_verifier_phase().map(|_| ())).await?;
+        *self.inner.mounted.lock().unwrap_or_else(|e| e.into_inner()) = Mounted::default();
+        Ok(())
+    }
+
+    fn applied_limits(&self) -> Vec<AppliedLimit> {
+        self.inner.applied.clone()
     }
 
     async fn session(&self) -> Result<Box<dyn ShellSession>, SandboxError> {
@@ -225,6 +256,6 @@ impl Sandbox for HostSandbox {
     }
 
     fn host_paths(&self) -> Option<SandboxPaths> {
-        Some(self.inner.layout.host_paths())
+        Some(self.inner.layout.dirs().host_paths())
     }
 }

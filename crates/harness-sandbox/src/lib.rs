@@ -28,6 +28,7 @@ mod hostenv;
 mod layout;
 mod paths;
 mod process;
+mod reaper;
 mod session;
 mod sys;
 
@@ -35,7 +36,10 @@ pub use auto::{AutoOptions, AutoProvider};
 pub use bwrap::{BwrapOptions, BwrapProvider};
 pub use error::SandboxError;
 pub use exec::{ExecOptions, ExecOutput, ExitStatus, StreamOutput};
+pub use layout::remove_stale as remove_stale_sandboxes;
 pub use limits::Limits;
 pub use local::{LocalOptions, LocalProvider};
 pub use provider::{EnvironmentSpec, SandboxProvider};
-pub use sandbox::{DirEntry, MountKind, Sandbox, SandboxPaths, ShellSession};
+pub use sandbox::{
+    AppliedLimit, DirEntry, Enforcement, MountKind, Sandbox, SandboxPaths, ShellSession,
+};

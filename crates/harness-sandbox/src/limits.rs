@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::sys::{self, Resource};
+use crate::{AppliedLimit, Enforcement, EnvironmentSpec};
 
 /// Resource limits (`setrlimit`) set on each command's process before it starts and inherited
 /// by its children. `None` leaves a limit as the host has it. Values above what the host
@@ -20,6 +21,11 @@ pub struct Limits {
     pub open_files: Option<u64>,
     /// Core dump size in bytes (`RLIMIT_CORE`); 0 keeps crashes from filling the disk.
     pub core_dump_bytes: Option<u64>,
+    /// Processes (threads, on Linux) of the user (`RLIMIT_NPROC`). Off by default: the kernel
+    /// counts every process of the user, not only the sandbox's, and does not apply it to
+    /// root.
+    #[serde(default)]
+    pub processes: Option<u64>,
 }
 
 impl Default for Limits {
@@ -30,6 +36,7 @@ impl Default for Limits {
             file_size_bytes: Some(8 << 30),
             open_files: Some(4096),
             core_dump_bytes: Some(0),
+            processes: None,
         }
     }
 }
@@ -43,7 +50,51 @@ impl Limits {
             file_size_bytes: None,
             open_files: None,
             core_dump_bytes: None,
+            processes: None,
         }
+    }
+
+    /// These limits tightened by the environment's requests, and a record of how each request
+    /// is enforced. Memory becomes the address-space limit of every process (the fallback
+    /// where no cgroup is available: it bounds each process, not their sum); a CPU count
+    /// cannot be enforced by resource limits and is recorded only.
+    pub fn for_environment(&self, spec: &EnvironmentSpec) -> (Limits, Vec<AppliedLimit>) {
+        let mut limits = self.clone();
+        let mut applied = Vec::new();
+        let memory = spec.memory_mb.map(|mb| mb.saturating_mul(1 << 20));
+        if let Some(bytes) = memory {
+            let value = limits
+                .address_space_bytes
+                .map_or(bytes, |current| current.min(bytes));
+            limits.address_space_bytes = Some(value);
+        }
+        applied.push(AppliedLimit {
+            resource: "memory".to_owned(),
+            requested: spec.memory_mb.map(|mb| format!("{mb} MiB")),
+            enforcement: if limits.address_space_bytes.is_some() {
+                Enforcement::Rlimit
+            } else {
+                Enforcement::NotEnforced
+            },
+            value: limits.address_space_bytes,
+        });
+        applied.push(AppliedLimit {
+            resource: "cpus".to_owned(),
+            requested: spec.cpus.map(|c| format!("{c}")),
+            enforcement: Enforcement::NotEnforced,
+            value: None,
+        });
+        applied.push(AppliedLimit {
+            resource: "processes".to_owned(),
+            requested: None,
+            enforcement: if limits.processes.is_some() {
+                Enforcement::Rlimit
+            } else {
+                Enforcement::NotEnforced
+            },
+            value: limits.processes,
+        });
+        (limits, applied)
     }
 
     /// The limits to set, each lowered to this process's hard limit so that setting it
@@ -55,6 +106,7 @@ impl Limits {
             (Resource::FileSize, self.file_size_bytes),
             (Resource::OpenFiles, self.open_files),
             (Resource::Core, self.core_dump_bytes),
+            (Resource::Processes, self.processes),
         ]
         .into_iter()
         .filter_map(|(resource, value)| {
@@ -79,7 +131,23 @@ mod tests {
     }
 
     #[test]
-    fn defaults_set_every_resource() {
+    fn defaults_set_every_resource_but_processes() {
         assert_eq!(Limits::default().to_settings().len(), 5);
+    }
+
+    #[test]
+    fn memory_request_lowers_the_address_space() {
+        let spec = EnvironmentSpec {
+            memory_mb: Some(2048),
+            cpus: Some(1.5),
+            ..EnvironmentSpec::default()
+        };
+        let (limits, applied) = Limits::default().for_environment(&spec);
+        assert_eq!(limits.address_space_bytes, Some(2048 << 20));
+        assert_eq!(applied[0].enforcement, Enforcement::Rlimit);
+        assert_eq!(applied[0].requested.as_deref(), Some("2048 MiB"));
+        assert_eq!(applied[1].enforcement, Enforcement::NotEnforced);
+        let (limits, _) = Limits::unlimited().for_environment(&EnvironmentSpec::default());
+        assert_eq!(limits.address_space_bytes, None);
     }
 }

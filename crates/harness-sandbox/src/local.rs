@@ -4,8 +4,18 @@
 //! it does give: a fresh directory tree (`work`, `logs`, `tests`, `solution`, `home`, `tmp`),
 //! an environment cleared to an allow-list (`PATH`, `HOME` and `TMPDIR` inside the sandbox,
 //! `LANG=C.UTF-8`, `TERM=dumb`, `LOGS_DIR`, then the task's and the call's variables), null
-//! stdin, its own process group killed on timeout, resource limits, capped output. Tasks that
-//! need absolute paths such as `/app` are refused; use `bwrap` for them.
+//! stdin, its own process group killed on timeout, resource limits, capped output, and
+//! processes that leave the group (`setsid`, job control) killed when their command ends
+//! (the harness process becomes a child subreaper to find them; a child that embedding code
+//! starts in a process group of its own, outside any sandbox, is taken for one of them). The
+//! verifier phase gets fresh logs, HOME and TMPDIR directories, as on every backend. Tasks
+//! that need absolute paths such as `/app` are refused; use `bwrap` for them.
+//!
+//! What it does not protect against: commands run as the invoking user with the host's file
+//! system, network and process table. They can read and write anything that user can
+//! (including `/etc` when run as root, the task's tests and solution, other trials' files),
+//! read the harness's own environment through `/proc`, and reach any host on the network.
+//! Use it for trusted agents and for development, not to score an agent you do not trust.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,8 +28,9 @@ use crate::backend::{Backend, Launch, Mounted, compose_env};
 use crate::fsops::blocking;
 use crate::host_sandbox::HostSandbox;
 use crate::hostenv::{find_on_path, host_path};
-use crate::layout::Layout;
+use crate::layout::{Dirs, Layout, remove_stale};
 use crate::paths::PathMap;
+use crate::reaper;
 use crate::{EnvironmentSpec, Limits, Sandbox, SandboxError, SandboxPaths, SandboxProvider};
 
 const NAME: &str = "local";
@@ -58,8 +69,11 @@ impl Default for LocalProvider {
 }
 
 impl LocalProvider {
-    /// A provider with `options`; looks up the shell once.
+    /// A provider with `options`; looks up the shell once, makes this process a child
+    /// subreaper (see the module docs) and removes sandbox directories left by killed runs.
     pub fn new(options: LocalOptions) -> Self {
+        reaper::enable();
+        remove_stale(options.base_dir.as_deref());
         let path = options.path.unwrap_or_else(host_path);
         let shell = options
             .shell
@@ -98,12 +112,13 @@ impl SandboxProvider for LocalProvider {
         let backend = LocalBackend {
             config: self.config.clone(),
             spec_env: spec.env.clone(),
-            paths: layout.host_paths(),
         };
+        let (limits, applied) = self.config.limits.for_environment(spec);
         Ok(Box::new(HostSandbox::new(
             Box::new(backend),
             layout,
-            self.config.limits.clone(),
+            limits,
+            applied,
         )))
     }
 }
@@ -111,7 +126,6 @@ impl SandboxProvider for LocalProvider {
 struct LocalBackend {
     config: Arc<Config>,
     spec_env: BTreeMap<String, String>,
-    paths: SandboxPaths,
 }
 
 fn display(path: &Path) -> String {
@@ -123,30 +137,33 @@ impl Backend for LocalBackend {
         NAME
     }
 
-    fn paths(&self) -> &SandboxPaths {
-        &self.paths
+    fn paths(&self, dirs: &Dirs) -> SandboxPaths {
+        dirs.host_paths()
     }
 
-    fn path_map(&self, layout: &Layout, _mounted: Mounted) -> PathMap {
+    fn path_map(&self, dirs: &Dirs, _mounted: Mounted) -> PathMap {
         PathMap::new(
-            layout.work.clone(),
-            vec![(layout.root.clone(), layout.root.clone())],
+            dirs.work.clone(),
+            vec![
+                (dirs.work.clone(), dirs.work.clone()),
+                (dirs.root.clone(), dirs.root.clone()),
+            ],
         )
     }
 
     fn start_env(
         &self,
-        layout: &Layout,
+        dirs: &Dirs,
         call_env: &BTreeMap<String, String>,
     ) -> BTreeMap<String, String> {
         compose_env(
             [
                 ("PATH", self.config.path.clone()),
-                ("HOME", display(&layout.home)),
-                ("TMPDIR", display(&layout.tmp)),
+                ("HOME", display(&dirs.home)),
+                ("TMPDIR", display(&dirs.tmp)),
                 ("LANG", "C.UTF-8".to_owned()),
                 ("TERM", "dumb".to_owned()),
-                ("LOGS_DIR", display(&layout.logs)),
+                ("LOGS_DIR", display(&dirs.logs)),
             ],
             &self.spec_env,
             call_env,
@@ -155,17 +172,17 @@ impl Backend for LocalBackend {
 
     fn launch(
         &self,
-        layout: &Layout,
+        dirs: &Dirs,
         mounted: Mounted,
         script: &str,
         cwd: Option<&str>,
         env: BTreeMap<String, String>,
     ) -> Result<Launch, SandboxError> {
         let cwd = match cwd {
-            None => layout.work.clone(),
+            None => dirs.work.clone(),
             // Cheap metadata calls; not worth a trip to the blocking pool.
             Some(cwd) => {
-                let host = self.path_map(layout, mounted).resolve(cwd)?;
+                let host = self.path_map(dirs, mounted).resolve(cwd)?;
                 if !host.is_dir() {
                     return Err(SandboxError::Io {
                         path: host,
@@ -184,5 +201,9 @@ impl Backend for LocalBackend {
             env,
             cwd,
         })
+    }
+
+    fn reap_escaped(&self) {
+        reaper::sweep();
     }
 }

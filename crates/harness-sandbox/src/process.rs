@@ -14,6 +14,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::watch;
 
 use crate::capture::read_capped;
+use crate::reaper;
 use crate::sys::{self, SIGKILL};
 use crate::{ExecOutput, ExitStatus, Limits, SandboxError};
 
@@ -95,6 +96,7 @@ struct GroupGuard<'a> {
 impl<'a> GroupGuard<'a> {
     fn new(pgid: i32, groups: &'a ProcessGroups) -> Self {
         groups.with_live(|live| live.insert(pgid));
+        reaper::track(pgid);
         Self {
             pgid,
             groups,
@@ -121,6 +123,7 @@ impl Drop for GroupGuard<'_> {
             self.kill();
         }
         self.groups.with_live(|live| live.remove(&self.pgid));
+        reaper::untrack(self.pgid);
     }
 }
 
@@ -174,6 +177,7 @@ pub(crate) async fn run(
     sys::setup_child(&mut command, spec.limits.to_settings(), state_fd);
 
     let started = Instant::now();
+    let spawning = reaper::spawning();
     let mut child = command.spawn().map_err(&spawn_error)?;
     // The child has its copy; ours must close or the reader never sees end-of-file.
     let state_reader = match state_pipe {
@@ -190,6 +194,7 @@ pub(crate) async fn run(
         .and_then(|id| i32::try_from(id).ok())
         .ok_or_else(|| spawn_error(std::io::Error::other("spawned process has no pid")))?;
     let mut guard = GroupGuard::new(pgid, groups);
+    drop(spawning);
 
     let (done_tx, done_rx) = watch::channel(false);
     let stop = || {

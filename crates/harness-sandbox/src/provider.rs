@@ -21,10 +21,10 @@ pub struct EnvironmentSpec {
     pub requires_absolute_paths: bool,
     /// Whether network access is wanted. Backends deny it unless they can grant it.
     pub network: bool,
-    /// Memory limit in MiB, if any. Recorded, not enforced by the built-in backends (that
-    /// needs cgroups); their per-process [`Limits`](crate::Limits) apply instead.
+    /// Memory limit in MiB, if any. The built-in backends enforce it as every process's
+    /// address-space limit (see [`Limits::for_environment`](crate::Limits::for_environment)).
     pub memory_mb: Option<u64>,
-    /// CPU count hint, if any. Not enforced by the built-in backends.
+    /// CPU count, if any. Recorded, not enforced by the built-in backends.
     pub cpus: Option<f64>,
 }
 

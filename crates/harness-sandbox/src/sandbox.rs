@@ -21,6 +21,8 @@ pub struct SandboxPaths {
     pub tests: String,
     /// Where `solution/` appears once mounted.
     pub solution: String,
+    /// Where the read-only tools directory ([`MountKind::Tools`]) appears once mounted.
+    pub tools: String,
 }
 
 /// A directory that is made visible only for one phase of a trial.
@@ -31,6 +33,34 @@ pub enum MountKind {
     Tests,
     /// The task's `solution/`, for the oracle only.
     Solution,
+    /// Helper programs of the harness itself (the offline shims), read-only inside and
+    /// outside every directory a command can write.
+    Tools,
+}
+
+/// How a resource request of the environment is enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Enforcement {
+    /// A cgroup limit for the whole sandbox.
+    Cgroup,
+    /// A per-process resource limit (`setrlimit`), inherited by children.
+    Rlimit,
+    /// Recorded only.
+    NotEnforced,
+}
+
+/// One resource request and how it is enforced, for the trial's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct AppliedLimit {
+    /// `memory`, `cpus` or `processes`.
+    pub resource: String,
+    /// What the task asked for, as written (e.g. `2048 MiB`), if it asked.
+    pub requested: Option<String>,
+    /// The mechanism in force.
+    pub enforcement: Enforcement,
+    /// The value set, in the mechanism's unit (bytes of address space, processes).
+    pub value: Option<u64>,
 }
 
 /// One entry of a directory listing.
@@ -51,8 +81,9 @@ pub trait Sandbox: Send + Sync {
     /// Backend name, e.g. `local` or `bwrap`.
     fn backend(&self) -> &str;
 
-    /// The sandbox's well-known directories.
-    fn paths(&self) -> &SandboxPaths;
+    /// The sandbox's well-known directories in the current phase (on backends that show host
+    /// paths, the verifier phase has its own logs, tests and tools directories).
+    fn paths(&self) -> SandboxPaths;
 
     /// Run `command` with `sh -c` semantics (bash when available).
     async fn exec(&self, command: &str, options: ExecOptions) -> Result<ExecOutput, SandboxError>;
@@ -80,10 +111,26 @@ pub trait Sandbox: Send + Sync {
     /// followed, so links made inside cannot pull host files along.
     async fn copy_out(&self, src: &str, host_dest: &Path) -> Result<(), SandboxError>;
 
-    /// Make a host directory visible at the sandbox's tests or solution path from now on.
-    /// Returns the path as seen from inside. The directory is copied, so the sandbox cannot
-    /// change the original; mounting again replaces the previous copy.
+    /// Make a host directory visible at the sandbox's tests, solution or tools path from now
+    /// on. Returns the path as seen from inside. The directory is copied, so the sandbox cannot
+    /// change the original; mounting again replaces the previous copy. [`MountKind::Tools`]
+    /// is read-only inside.
     async fn mount(&self, kind: MountKind, host_src: &Path) -> Result<String, SandboxError>;
+
+    /// End the agent phase and start the verifier phase. Every process started so far is
+    /// killed (including ones that left their process group); from then on commands get a
+    /// fresh, empty logs directory (with `verifier/` and `agent/`), HOME and TMPDIR created from
+    /// the host side, and nothing mounted. Only WORKDIR carries over, as the agent left it.
+    ///
+    /// This is what keeps a reward honest: nothing the agent phase could write, other than
+    /// WORKDIR, is an input of the verifier. An error here means the sandbox failed, never
+    /// that the task was solved.
+    async fn enter_verifier_phase(&self) -> Result<(), SandboxError>;
+
+    /// How the environment's resource requests are enforced in this sandbox.
+    fn applied_limits(&self) -> Vec<AppliedLimit> {
+        Vec::new()
+    }
 
     /// Open a persistent shell session: the working directory and exported variables of one
     /// call survive into the next.

@@ -20,6 +20,8 @@ pub(crate) enum Resource {
     OpenFiles,
     /// Core dump size in bytes (`RLIMIT_CORE`).
     Core,
+    /// Processes of the real user (`RLIMIT_NPROC`).
+    Processes,
 }
 
 /// The descriptor number at which a child finds the session state pipe.
@@ -44,6 +46,7 @@ fn set_limit(resource: Resource, value: u64) -> io::Result<()> {
             Resource::FileSize => libc::setrlimit(libc::RLIMIT_FSIZE, &limit),
             Resource::OpenFiles => libc::setrlimit(libc::RLIMIT_NOFILE, &limit),
             Resource::Core => libc::setrlimit(libc::RLIMIT_CORE, &limit),
+            Resource::Processes => libc::setrlimit(libc::RLIMIT_NPROC, &limit),
         }
     };
     if rc == 0 {
@@ -67,6 +70,7 @@ pub(crate) fn hard_limit(resource: Resource) -> Option<u64> {
             Resource::FileSize => libc::getrlimit(libc::RLIMIT_FSIZE, &mut limit),
             Resource::OpenFiles => libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit),
             Resource::Core => libc::getrlimit(libc::RLIMIT_CORE, &mut limit),
+            Resource::Processes => libc::getrlimit(libc::RLIMIT_NPROC, &mut limit),
         }
     };
     if rc != 0 || limit.rlim_max == libc::RLIM_INFINITY {
@@ -134,6 +138,37 @@ pub(crate) fn signal_group(pgid: i32, signal: i32) -> io::Result<()> {
     } else {
         Err(err)
     }
+}
+
+/// Make this process a child subreaper (`PR_SET_CHILD_SUBREAPER`): descendants orphaned by
+/// their parent's death are re-parented to it instead of to init, so they can be found.
+pub(crate) fn become_subreaper() -> io::Result<()> {
+    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes plain integer arguments.
+    let rc = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// This process's process group.
+pub(crate) fn own_process_group() -> i32 {
+    // SAFETY: getpgrp has no preconditions and cannot fail.
+    unsafe { libc::getpgrp() }
+}
+
+/// SIGKILL one process (refusing ids that address groups or everyone), then reap it. Only for
+/// children of this process that no other code waits for.
+pub(crate) fn kill_and_reap(pid: i32) {
+    if pid <= 1 {
+        return;
+    }
+    // SAFETY: kill has no memory-safety preconditions; a positive pid addresses one process.
+    let _ = unsafe { libc::kill(pid, libc::SIGKILL) };
+    let mut status = 0;
+    // SAFETY: waitpid writes the status into a local we own; the pid is a child of ours.
+    let _ = unsafe { libc::waitpid(pid, &mut status, 0) };
 }
 
 /// SIGKILL, for [`signal_group`].

@@ -136,7 +136,8 @@ pub async fn build_environment(
         }
     }
 
-    let mapper = PathMapper::new(&plan.workdir, sandbox.paths());
+    let paths = sandbox.paths();
+    let mapper = PathMapper::new(&plan.workdir, &paths);
     let needs_shims = offline
         && plan
             .steps
@@ -156,10 +157,8 @@ pub async fn build_environment(
         &remaining,
     )
     .await;
-    if let Some(s) = &shims {
-        // The agent must see the environment as the task built it, without the shims.
-        s.remove(sandbox).await.map_err(sandbox_err)?;
-    }
+    // The shims stay mounted read-only but leave PATH with the build: the agent sees the
+    // environment as the task built it.
     result
 }
 
@@ -327,6 +326,7 @@ mod tests {
             logs: "/tmp/s/logs".into(),
             tests: "/tmp/s/tests".into(),
             solution: "/tmp/s/solution".into(),
+            tools: "/tmp/s/tools".into(),
         };
         let m = PathMapper::new("/app", &paths);
         assert_eq!(m.map("/app"), "/tmp/s/work");
@@ -339,6 +339,7 @@ mod tests {
             logs: "/logs".into(),
             tests: "/tests".into(),
             solution: "/solution".into(),
+            tools: "/.harness-tools".into(),
         };
         assert_eq!(PathMapper::new("/app", &identity).map("/app/x"), "/app/x");
     }

@@ -128,6 +128,9 @@ pub struct TrialResult {
     pub environment_notes: Vec<String>,
     /// Time per phase.
     pub timings: PhaseTimings,
+    /// The environment's resource requests and how each was enforced.
+    #[serde(default)]
+    pub resource_limits: Vec<harness_sandbox::AppliedLimit>,
 }
 
 /// Per-task aggregate in the job result.

@@ -136,6 +136,11 @@ impl JobRunner {
         out: &Path,
         options: &JobOptions,
     ) -> Result<JobOutput, TaskError> {
+        // A task that would copy a host variable nobody allowed refuses the whole job before
+        // anything runs: it is a configuration error, not a trial outcome.
+        for t in tasks {
+            t.task.check_host_env(&options.trial.allowed_host_env)?;
+        }
         let job_dir = JobDir::create(out, &options.job_name)?;
         let repeats = options.repeats.max(1);
         let config = JobConfig {
@@ -343,6 +348,7 @@ fn crashed_trial(
         sandbox_backend: backend.to_owned(),
         environment_notes: Vec::new(),
         timings: PhaseTimings::default(),
+        resource_limits: Vec::new(),
     }
 }
 

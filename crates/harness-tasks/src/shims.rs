@@ -7,24 +7,26 @@
 //!   `curl -LsSf https://astral.sh/uv/install.sh | sh` succeeds. Installing the shims also
 //!   leaves an empty `$HOME/.local/bin/env` in the sandbox's HOME (as the uv installer would)
 //!   for the usual `source $HOME/.local/bin/env`.
-//! - `uvx [-p V] [-w REQ]... pytest ARGS`: `python3 -m pytest ARGS`, after checking that pytest
+//! - `uvx [-p V] [-w REQ]... pytest ARGS`: pytest's entry point under python3 (WORKDIR not on
+//!   `sys.path`, as with the real entry point), after checking that pytest
 //!   and every `-w` requirement are importable by python3 (any version); otherwise a clear error
 //!   naming the missing ones.
 //! - `uv pip install`, `pip install`, `pip3 install`: check instead of install; `uv venv` makes a
 //!   stand-in; `uv run pytest ...` as uvx.
 //! - `python`: the host's `python`, else `python3`.
 //!
-//! The scripts live in `src/shims/` and are written into the sandbox's logs area
-//! (`<logs>/.offline-shims`), then removed again once the phase that needed them is over.
+//! The scripts live in `src/shims/`. They reach the sandbox as a read-only
+//! [`MountKind::Tools`] mount, outside every directory a command can write, so nothing an
+//! agent does can change what the verifier runs. Where a shim stands in for a real tool it
+//! must not open holes the real tool does not have: `uvx pytest` runs pytest with the working
+//! directory off `sys.path`, as the real entry point does, so a `pytest.py` in WORKDIR cannot
+//! shadow it.
 
 use std::path::Path;
 
-use harness_sandbox::{ExecOptions, Sandbox, SandboxError};
+use harness_sandbox::{ExecOptions, MountKind, Sandbox, SandboxError};
 
 use crate::words::shell_quote;
-
-/// Folder name of the shims under the sandbox's logs dir.
-pub const SHIM_DIR_NAME: &str = ".offline-shims";
 
 /// The shim files: (name, content).
 pub const SHIM_FILES: &[(&str, &str)] = &[
@@ -47,36 +49,23 @@ pub struct OfflineShims {
 }
 
 impl OfflineShims {
-    /// Write the shims into `<logs>/.offline-shims` of the sandbox and make them executable.
+    /// Mount the shims read-only into the sandbox ([`MountKind::Tools`]).
     pub async fn install(sandbox: &dyn Sandbox) -> Result<Self, SandboxError> {
-        let dir = format!(
-            "{}/{SHIM_DIR_NAME}",
-            sandbox.paths().logs.trim_end_matches('/')
-        );
-        for (name, content) in SHIM_FILES {
-            sandbox
-                .write_file(&format!("{dir}/{name}"), content.as_bytes())
-                .await?;
-        }
+        let staging = tempfile::tempdir().map_err(|source| SandboxError::Io {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        Self::write_to_host(staging.path()).map_err(|source| SandboxError::Io {
+            path: staging.path().to_path_buf(),
+            source,
+        })?;
+        let dir = sandbox.mount(MountKind::Tools, staging.path()).await?;
         // TB2 scripts `source $HOME/.local/bin/env` right after installing uv; an empty file in
         // the sandbox's HOME lets them go on. Failing to create it is not fatal.
-        let script = format!(
-            "chmod 755 {}/* || exit 1\n\
-             [ -e \"$HOME/.local/bin/env\" ] || \
-             {{ mkdir -p \"$HOME/.local/bin\" && : > \"$HOME/.local/bin/env\"; }} 2>/dev/null\n\
-             exit 0",
-            shell_quote(&dir)
-        );
-        let out = sandbox.exec(&script, ExecOptions::default()).await?;
-        if !out.status.success() {
-            return Err(SandboxError::Io {
-                path: dir.into(),
-                source: std::io::Error::other(format!(
-                    "could not make the offline shims executable: {}",
-                    out.stderr.text_with_marker()
-                )),
-            });
-        }
+        let script = "[ -e \"$HOME/.local/bin/env\" ] || \
+             { mkdir -p \"$HOME/.local/bin\" && : > \"$HOME/.local/bin/env\"; } 2>/dev/null\n\
+             exit 0";
+        sandbox.exec(script, ExecOptions::default()).await?;
         Ok(Self { dir })
     }
 
@@ -91,17 +80,6 @@ impl OfflineShims {
             "export PATH={}:\"$PATH\"\n{command}",
             shell_quote(&self.dir)
         )
-    }
-
-    /// Remove the shims from the sandbox.
-    pub async fn remove(&self, sandbox: &dyn Sandbox) -> Result<(), SandboxError> {
-        sandbox
-            .exec(
-                &format!("rm -rf {}", shell_quote(&self.dir)),
-                ExecOptions::default(),
-            )
-            .await
-            .map(|_| ())
     }
 
     /// Write the shims into a host directory (for tests and for inspecting them).
@@ -180,10 +158,20 @@ mod tests {
             .unwrap_or(false)
     }
 
+    /// Fail when `HARNESS_REQUIRE_PYTEST=1` (the test command sets it), else say why the test
+    /// is skipped.
+    fn require_pytest() {
+        assert!(
+            std::env::var("HARNESS_REQUIRE_PYTEST").as_deref() != Ok("1"),
+            "pytest is required (HARNESS_REQUIRE_PYTEST=1) but python3 cannot import it"
+        );
+        eprintln!("skipped: pytest is not installed for python3");
+    }
+
     #[test]
     fn uvx_maps_to_local_pytest() {
         if !have_pytest() {
-            eprintln!("skipped: pytest is not installed for python3");
+            require_pytest();
             return;
         }
         let (code, out, err, _t) = run(
@@ -192,6 +180,33 @@ mod tests {
         );
         assert_eq!(code, 0, "{out}\n{err}");
         assert!(out.contains("1 passed"), "{out}");
+    }
+
+    #[test]
+    fn uvx_pytest_is_not_shadowed_by_workdir_modules() {
+        if !have_pytest() {
+            require_pytest();
+            return;
+        }
+        // A module named like the test runner, left in the working directory, that would
+        // "pass" everything if it were imported.
+        for planted in [
+            "printf 'import sys\\nsys.exit(0)\\n' > pytest.py",
+            "mkdir -p _pytest && printf 'import os\\nos._exit(0)\\n' > _pytest/__init__.py",
+        ] {
+            for runner in ["uvx -w pytest pytest", "uv run pytest"] {
+                let (code, out, err, _t) = run(&format!(
+                    "{planted}\n\
+                     printf 'def test_no():\\n    assert False\\n' > test_x.py\n\
+                     {runner} test_x.py -q -p no:cacheprovider"
+                ));
+                assert_ne!(code, 0, "{planted} / {runner}: {out}\n{err}");
+                assert!(
+                    out.contains("1 failed"),
+                    "{planted} / {runner}: {out}\n{err}"
+                );
+            }
+        }
     }
 
     #[test]

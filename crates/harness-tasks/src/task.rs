@@ -2,7 +2,7 @@
 //! (Dockerfile and build context), `tests/` (with `test.sh`), `solution/` (optional; the oracle
 //! needs `solve.sh`). The task id is the folder name.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use harness_sandbox::EnvironmentSpec;
@@ -178,24 +178,82 @@ impl Task {
         parts.join("; ")
     }
 
+    /// The host variables that `[environment] env` entries refer to (`${VAR}`,
+    /// `${VAR:-default}`), as (entry name, variable name) pairs.
+    pub fn host_env_references(&self) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        for (key, template) in &self.config.environment.env {
+            let mut names = Vec::new();
+            let _ = docker_words(template, false, &mut |name| {
+                names.push(name.to_owned());
+                None
+            });
+            found.extend(names.into_iter().map(|name| (key.clone(), name)));
+        }
+        found
+    }
+
+    /// Refuse `[environment] env` entries that would copy a host variable not on `allowed`
+    /// into the sandbox (from where it reaches commands, traces and logs). The error names the
+    /// task, the file, the entry and the variable.
+    pub fn check_host_env(&self, allowed: &BTreeSet<String>) -> Result<(), TaskError> {
+        let refused: Vec<(String, String)> = self
+            .host_env_references()
+            .into_iter()
+            .filter(|(_, name)| !allowed.contains(name))
+            .collect();
+        let Some((key, _)) = refused.first() else {
+            return Ok(());
+        };
+        let names: Vec<&str> = refused.iter().map(|(_, n)| n.as_str()).collect();
+        Err(TaskError::InvalidField {
+            task: self.id.clone(),
+            file: "task.toml".to_owned(),
+            field: format!("environment.env.{key}"),
+            problem: format!(
+                "refers to host variable{} {} that {} not allowed into the sandbox; allow each \
+                 one explicitly (`harness run --allow-env NAME`) if the task may see it",
+                if names.len() > 1 { "s" } else { "" },
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if names.len() > 1 { "are" } else { "is" },
+            ),
+        })
+    }
+
     /// What the sandbox must provide, from a plan (the static [`Task::plan`] or one resolved
     /// against a sandbox's base environment). `[environment] env` entries are resolved from the
-    /// host environment (`${VAR}`, `${VAR:-default}`), as Harbor does, and win over ENV lines.
-    pub fn environment_spec(&self, plan: &BuildPlan) -> EnvironmentSpec {
+    /// host environment (`${VAR}`, `${VAR:-default}`), as Harbor does, and win over ENV lines;
+    /// only variables on `allowed_host_env` may be read (see [`Task::check_host_env`]).
+    pub fn environment_spec(
+        &self,
+        plan: &BuildPlan,
+        allowed_host_env: &BTreeSet<String>,
+    ) -> Result<EnvironmentSpec, TaskError> {
+        self.check_host_env(allowed_host_env)?;
         let mut env: BTreeMap<String, String> = plan.env.clone();
         for (key, template) in &self.config.environment.env {
-            let value = docker_words(template, false, &mut |name| std::env::var(name).ok())
-                .map(|w| w.concat())
-                .unwrap_or_else(|_| template.clone());
+            let value = docker_words(template, false, &mut |name| {
+                if allowed_host_env.contains(name) {
+                    std::env::var(name).ok()
+                } else {
+                    None
+                }
+            })
+            .map(|w| w.concat())
+            .unwrap_or_else(|_| template.clone());
             env.insert(key.clone(), value);
         }
-        EnvironmentSpec {
+        Ok(EnvironmentSpec {
             workdir: plan.workdir.clone(),
             env,
             requires_absolute_paths: self.requires_absolute_paths(),
             network: self.limits.network,
             memory_mb: self.limits.memory_mb,
             cpus: self.limits.cpus,
-        }
+        })
     }
 }

@@ -2,7 +2,7 @@
 //! the verifier, and describe what happened in a [`TrialResult`]. Nothing here fails: every
 //! error becomes the trial's `exception_info` and outcome class.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use harness_sandbox::{Sandbox, SandboxError, SandboxProvider};
@@ -33,6 +33,9 @@ pub struct TrialOptions {
     pub offline_shims: bool,
     /// Replace every task's agent timeout.
     pub agent_timeout: Option<Duration>,
+    /// Host variables that tasks' `[environment] env` entries may copy into the sandbox;
+    /// a reference to any other is refused (see [`Task::check_host_env`]).
+    pub allowed_host_env: BTreeSet<String>,
 }
 
 impl Default for TrialOptions {
@@ -40,6 +43,7 @@ impl Default for TrialOptions {
         Self {
             offline_shims: true,
             agent_timeout: None,
+            allowed_host_env: BTreeSet::new(),
         }
     }
 }
@@ -76,6 +80,7 @@ pub async fn run_trial(
         sandbox_backend: provider.name().to_owned(),
         environment_notes: Vec::new(),
         timings: PhaseTimings::default(),
+        resource_limits: Vec::new(),
     };
     let outcome = phases(task, identity, provider, agent, options, dir, &mut result).await;
     if let Err((class, error)) = outcome {
@@ -99,13 +104,17 @@ async fn phases(
 ) -> Result<(), Failure> {
     // Environment.
     let env_started = Instant::now();
-    let plan = resolve_plan(task, provider)
+    let plan = resolve_plan(task, provider, &options.allowed_host_env)
         .await
         .map_err(|e| (classify_setup(&e), e))?;
+    let spec = task
+        .environment_spec(&plan, &options.allowed_host_env)
+        .map_err(|e| (classify_setup(&e), e))?;
     let sandbox = provider
-        .create(&task.environment_spec(&plan))
+        .create(&spec)
         .await
         .map_err(|e| setup_failure(task, e))?;
+    result.resource_limits = sandbox.applied_limits();
     let mut report = BuildReport::default();
     let built = build_environment(
         task,
@@ -240,11 +249,15 @@ async fn phases(
 /// The plan with base-environment variables filled in. Tasks whose ENV lines reference
 /// variables the Dockerfile does not define (`ENV PATH=/opt/bin:$PATH`) need the sandbox's base
 /// values: a probe sandbox with an empty environment reports them.
-async fn resolve_plan(task: &Task, provider: &dyn SandboxProvider) -> Result<BuildPlan, TaskError> {
+async fn resolve_plan(
+    task: &Task,
+    provider: &dyn SandboxProvider,
+    allowed_host_env: &BTreeSet<String>,
+) -> Result<BuildPlan, TaskError> {
     if task.plan.base_lookups.is_empty() {
         return Ok(task.plan.clone());
     }
-    let mut spec = task.environment_spec(&task.plan);
+    let mut spec = task.environment_spec(&task.plan, allowed_host_env)?;
     spec.env.clear();
     let probe = provider
         .create(&spec)

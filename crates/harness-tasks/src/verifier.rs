@@ -1,8 +1,14 @@
-//! The verifier phase: after the agent, mount `tests/`, run `bash <tests>/test.sh` from WORKDIR
-//! under the verifier timeout (offline shims on PATH), then read the reward.
+//! The verifier phase: after the agent, switch the sandbox to its verifier phase, mount
+//! `tests/`, run `bash <tests>/test.sh` from WORKDIR under the verifier timeout (offline shims
+//! on PATH), then read the reward from the host side.
 //!
-//! `<logs>/verifier/` is emptied first, so a reward file the agent planted there cannot be
-//! mistaken for the verifier's.
+//! Nothing the agent could write, other than WORKDIR, is an input here:
+//! [`Sandbox::enter_verifier_phase`] kills every process of the agent phase and gives the
+//! verifier fresh logs, HOME and TMPDIR directories made from the host side; the shims are a
+//! read-only mount made after that; the environment is built anew (no variable of the agent
+//! phase carries over), with `PYTHONNOUSERSITE=1` and `PYTHONDONTWRITEBYTECODE=1` so that
+//! Python does not import from a user site or trust bytecode it did not write. Any setup
+//! step that fails is an infrastructure error, never a pass. See `docs/reward-integrity.md`.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -94,6 +100,7 @@ async fn execute(
         phase: "verifier".into(),
         source,
     };
+    sandbox.enter_verifier_phase().await.map_err(sandbox_err)?;
     let tests = sandbox
         .mount(MountKind::Tests, &task.tests_dir())
         .await
@@ -102,28 +109,27 @@ async fn execute(
         true => Some(OfflineShims::install(sandbox).await.map_err(sandbox_err)?),
         false => None,
     };
-    let logs = verifier_logs_dir(sandbox);
     let mut command = format!(
-        "rm -rf {logs} && mkdir -p {logs} || exit 97\nbash {tests}/test.sh",
-        logs = shell_quote(&logs),
+        "bash {tests}/test.sh",
         tests = shell_quote(tests.trim_end_matches('/')),
     );
     if let Some(s) = &shims {
         command = s.wrap(&command);
     }
     let mut env: BTreeMap<String, String> = task.config.verifier.env.clone();
+    env.extend(VERIFIER_PYTHON_ENV.map(|(k, v)| (k.to_owned(), v.to_owned())));
     env.insert("TEST_DIR".into(), tests.clone());
-    env.insert("LOGS_DIR".into(), sandbox.paths().logs.clone());
+    env.insert("LOGS_DIR".into(), sandbox.paths().logs);
     let options = ExecOptions {
         env,
         timeout,
         output_cap: VERIFIER_OUTPUT_CAP,
         ..ExecOptions::default()
     };
-    let output = sandbox.exec(&command, options).await;
-    if let Some(s) = &shims {
-        // Leftover shims are harmless; the sandbox is dropped right after.
-        let _ = s.remove(sandbox).await;
-    }
-    output.map_err(sandbox_err)
+    sandbox.exec(&command, options).await.map_err(sandbox_err)
 }
+
+/// Python settings of every verifier run: no user site directory (a `usercustomize.py`
+/// there would run first) and no bytecode written (nor left for a later run to trust).
+pub const VERIFIER_PYTHON_ENV: [(&str, &str); 2] =
+    [("PYTHONNOUSERSITE", "1"), ("PYTHONDONTWRITEBYTECODE", "1")];

@@ -28,6 +28,7 @@ impl FakeSandbox {
                 logs: "/logs".into(),
                 tests: "/tests".into(),
                 solution: "/solution".into(),
+                tools: "/.harness-tools".into(),
             },
             files: Mutex::new(BTreeMap::new()),
         }
@@ -54,8 +55,11 @@ impl Sandbox for FakeSandbox {
     fn backend(&self) -> &str {
         "fake"
     }
-    fn paths(&self) -> &SandboxPaths {
-        &self.paths
+    fn paths(&self) -> SandboxPaths {
+        self.paths.clone()
+    }
+    async fn enter_verifier_phase(&self) -> Result<(), SandboxError> {
+        Err(unsupported())
     }
     async fn exec(&self, _: &str, _: ExecOptions) -> Result<ExecOutput, SandboxError> {
         Err(unsupported())

@@ -3,7 +3,10 @@
 //!
 //! Exit codes: 0 when the job ran (whatever the rewards), 2 on bad input (malformed suite or
 //! task, unknown agent or split, no task selected, bwrap requested but unavailable, job name
-//! taken), 1 on infrastructure failure, 130 when interrupted (finished trials stay on disk).
+//! taken, a task reading a host variable not allowed with `--allow-env`), 1 on infrastructure
+//! failure, 130 when interrupted (SIGINT) and 143 when terminated (SIGTERM); on either signal
+//! running trials are stopped, their sandboxes removed and their processes killed, and
+//! finished trials stay on disk.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -20,11 +23,20 @@ use harness_tasks::{
     TaskError, TaskSelection, TrialOptions, default_job_name,
 };
 use indicatif::{ProgressBar, ProgressStyle};
+use tokio::signal::unix::SignalKind;
 
 use super::output::{BAD_INPUT, INTERNAL, OK};
 
 /// Exit code when the run is interrupted (128 + SIGINT).
 const INTERRUPTED: u8 = 130;
+
+/// Exit code when the run is terminated (128 + SIGTERM).
+const TERMINATED: u8 = 143;
+
+/// What `--sandbox local` does not protect against, printed when it is chosen.
+const LOCAL_WARNING: &str = "warning: --sandbox local is not isolation: commands run as you, \
+    with your files (including the task's tests and solution), your network and your \
+    processes visible; use it only for agents you trust, and bwrap to score any other";
 
 /// Run tasks of a suite with an agent.
 #[derive(Debug, clap::Args)]
@@ -43,9 +55,22 @@ pub struct RunArgs {
     agent: String,
     #[command(flatten)]
     builtin: super::builtin_agent::BuiltinAgentArgs,
-    /// Sandbox backend: auto (bwrap when it works here, else local), local or bwrap.
+    /// Sandbox backend: auto (bwrap when it works here, else local, with a note), local or
+    /// bwrap.
+    ///
+    /// bwrap runs every command in its own namespaces: no network, a read-only toolchain, a
+    /// minimal /etc, and none of the host's other files (not the suite, the run folder or your
+    /// home). local is not isolation: commands run as you with your file system, network and
+    /// process table, can read the task's tests and solution and the harness's environment
+    /// through /proc, and as root can change the system. It keeps hygiene only (a fresh
+    /// folder, a cleared environment, processes killed when their command ends). Choosing it
+    /// prints a warning.
     #[arg(long, default_value = "auto", value_parser = ["auto", "local", "bwrap"])]
     sandbox: String,
+    /// Host environment variable that tasks' `[environment] env` entries may copy into the
+    /// sandbox (repeat, or separate with commas). A task that refers to any other is refused.
+    #[arg(long = "allow-env", value_name = "NAME", value_delimiter = ',')]
+    allow_env: Vec<String>,
     /// Trials running at once.
     #[arg(long, default_value_t = 1)]
     jobs: usize,
@@ -128,7 +153,10 @@ async fn run_async(args: RunArgs) -> ExitCode {
         Some(s) => return bad_input(format!("--agent-timeout must be positive, got {s}")),
     };
     let provider: Arc<dyn SandboxProvider> = match args.sandbox.as_str() {
-        "local" => Arc::new(LocalProvider::default()),
+        "local" => {
+            eprintln!("{LOCAL_WARNING}");
+            Arc::new(LocalProvider::default())
+        }
         "bwrap" => match BwrapProvider::new(BwrapOptions::default()).await {
             Ok(p) => Arc::new(p),
             Err(e) => return bad_input(format!("--sandbox bwrap: {e}")),
@@ -150,7 +178,20 @@ async fn run_async(args: RunArgs) -> ExitCode {
         trial: TrialOptions {
             offline_shims: !args.no_offline_shims,
             agent_timeout,
+            allowed_host_env: args.allow_env.iter().cloned().collect(),
         },
+    };
+    for t in &tasks {
+        if let Err(e) = t.task.check_host_env(&options.trial.allowed_host_env) {
+            return bad_input(e);
+        }
+    }
+    let mut terminate = match tokio::signal::unix::signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot listen for SIGTERM: {e}");
+            return ExitCode::from(INTERNAL);
+        }
     };
     let bar = progress_bar(tasks.len() * options.repeats as usize);
     let progress_bar = bar.clone();
@@ -170,12 +211,19 @@ async fn run_async(args: RunArgs) -> ExitCode {
     };
     let runner = JobRunner::new(provider.clone(), agent).with_progress(progress);
     let job_dir = run_dir;
+    // On a signal the runner's future is dropped here, which aborts the running trials; their
+    // sandboxes kill what they started and remove their folders as they are dropped.
     let outcome = tokio::select! {
         out = runner.run(&suite, &tasks, &args.out, &options) => out,
         _ = tokio::signal::ctrl_c() => {
             bar.abandon();
             eprintln!("interrupted; finished trials are in {}", job_dir.display());
             return ExitCode::from(INTERRUPTED);
+        }
+        _ = terminate.recv() => {
+            bar.abandon();
+            eprintln!("terminated; finished trials are in {}", job_dir.display());
+            return ExitCode::from(TERMINATED);
         }
     };
     bar.finish_and_clear();

@@ -80,11 +80,11 @@ impl Agent for OracleAgent {
             output_cap: 1 << 20,
             ..ExecOptions::default()
         };
-        let out = ctx.sandbox.exec(&command, options).await;
-        if let Some(s) = &shims {
-            let _ = s.remove(ctx.sandbox).await;
-        }
-        let out = out.map_err(sandbox_err)?;
+        let out = ctx
+            .sandbox
+            .exec(&command, options)
+            .await
+            .map_err(sandbox_err)?;
         let log = format!(
             "$ bash solve.sh\n[{}, {:.1}s]\n--- stdout\n{}\n--- stderr\n{}\n",
             describe_status(out.status),

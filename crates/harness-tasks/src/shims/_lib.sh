@@ -54,3 +54,16 @@ pip_install_check() {
   shim_note "pip install skipped; checking that these are installed: ${reqs[*]:-(nothing)}"
   require_python_packages "${reqs[@]}"
 }
+
+# Run pytest with python3 as the real `pytest` entry point does: the working directory is not
+# on sys.path, so a `pytest.py` or `_pytest/` that a command left in WORKDIR cannot stand in for
+# the real one (`python3 -m pytest` would import it). PYTHONPATH from the task still applies.
+run_pytest() {
+  local py
+  py="$(real_program python3)" || { shim_note "python3 is not installed"; return 127; }
+  exec "$py" -c 'import sys
+sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+sys.argv[0] = "pytest"
+import pytest
+raise SystemExit((getattr(pytest, "console_main", None) or pytest.main)())' "$@"
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Offline shim for uv: `uv pip install` checks instead of installing, `uv venv DIR` makes a
 # stand-in whose activate script changes nothing, `uv run [--with REQ] CMD` runs CMD with the
-# host's python3 (`pytest` as `python3 -m pytest`).
+# host's python3 (`pytest` through its entry point, WORKDIR off `sys.path`).
 . "$(dirname "$0")/_lib.sh"
 sub="${1:-}"
 [ $# -gt 0 ] && shift
@@ -43,8 +43,7 @@ case "$sub" in
     require_python_packages "${reqs[@]}" || exit $?
     if [ "${1:-}" = pytest ]; then
       shift
-      py="$(real_program python3)" || { shim_note "python3 is not installed"; exit 127; }
-      exec "$py" -m pytest "$@"
+      run_pytest "$@"
     fi
     [ $# -gt 0 ] || { shim_note "uv run: no command"; exit 2; }
     exec "$@" ;;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Offline shim for uvx: `uvx [-p V] [-w REQ]... pytest ARGS` runs `python3 -m pytest ARGS` with
+# Offline shim for uvx: `uvx [-p V] [-w REQ]... pytest ARGS` runs pytest's entry point with
 # the host's python3, after checking that pytest and every `-w` requirement are installed.
 . "$(dirname "$0")/_lib.sh"
 reqs=()
@@ -22,5 +22,4 @@ case "$tool" in
   *) shim_note "uvx ${tool:-(nothing)}: only pytest is mapped offline"; exit 127 ;;
 esac
 require_python_packages "${reqs[@]}" || exit $?
-py="$(real_program python3)" || { shim_note "python3 is not installed"; exit 127; }
-exec "$py" -m pytest "$@"
+run_pytest "$@"

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use harness_sandbox::{BwrapOptions, BwrapProvider, LocalProvider, SandboxProvider};
-use harness_tasks::{Agent, JobOptions, JobOutput, JobRunner, Suite, SuiteTask};
+use harness_tasks::{Agent, JobOptions, JobOutput, JobRunner, Suite, SuiteTask, TrialResult};
 
 /// The bundled suite.
 pub fn bundled_suite_dir() -> PathBuf {
@@ -55,12 +55,12 @@ pub async fn run_all(
         .unwrap()
 }
 
-/// Panic with a readable list if any trial's reward differs from `expected`.
-pub fn assert_all_rewards(output: &JobOutput, expected: f64) {
+/// Panic with a readable list of the trials that `ok` rejects; `what` says what was expected.
+pub fn assert_trials(output: &JobOutput, what: &str, ok: impl Fn(&TrialResult) -> bool) {
     let wrong: Vec<String> = output
         .trials
         .iter()
-        .filter(|t| t.reward != Some(expected))
+        .filter(|t| !ok(t))
         .map(|t| {
             format!(
                 "{}: reward {:?}, outcome {}, exception {:?}",
@@ -73,9 +73,16 @@ pub fn assert_all_rewards(output: &JobOutput, expected: f64) {
         .collect();
     assert!(
         wrong.is_empty(),
-        "{} of {} trials did not score {expected}:\n{}",
+        "{} of {} trials did not {what}:\n{}",
         wrong.len(),
         output.trials.len(),
         wrong.join("\n")
     );
+}
+
+/// Panic with a readable list if any trial's reward differs from `expected`.
+pub fn assert_all_rewards(output: &JobOutput, expected: f64) {
+    assert_trials(output, &format!("score {expected}"), |t| {
+        t.reward == Some(expected)
+    });
 }

@@ -102,7 +102,8 @@ impl Middleware for OutputTruncation {
             let relative = format!("{SPILL_DIR}/{}", spill_name(call, call_number(ctx.state)));
             match ctx.sandbox.write_file(&relative, content.as_bytes()).await {
                 Ok(()) => {
-                    let workdir = ctx.sandbox.paths().workdir.trim_end_matches('/');
+                    let paths = ctx.sandbox.paths();
+                    let workdir = paths.workdir.trim_end_matches('/');
                     spilled = Some(format!("{workdir}/{relative}"));
                 }
                 Err(e) => spill_error = Some(e.to_string()),

@@ -1,0 +1,129 @@
+//! Reward integrity under attack: each script in `fixtures/hostile/` is run by the oracle
+//! agent as the "solution" of a real task (so it runs with the agent's access, in the agent's
+//! phase) and must not earn a reward: every trial scores 0 as an ordinary failure, never a
+//! pass, and never an infrastructure error the agent could use to have a trial retried or
+//! dropped. Scripts in `any/` attack a task that runs on every backend; scripts in `tb2/`
+//! attack a TB2-style task (uvx pytest, `/app`), which needs bwrap.
+//!
+//! `docs/reward-integrity.md` lists each attack and why it fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use harness_sandbox::SandboxProvider;
+use harness_tasks::{JobOutput, OracleAgent, OutcomeClass, Suite, TaskSelection};
+
+/// Copy a task dir, replacing its solution with `script`.
+fn hostile_task(base: &Path, script: &Path, dest: &Path) {
+    copy_dir(base, dest);
+    std::fs::copy(script, dest.join("solution/solve.sh")).unwrap();
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let target = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The attack scripts of one folder, sorted.
+fn scripts(kind: &str) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(common::fixtures("hostile").join(kind))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sh"))
+        .collect();
+    found.sort();
+    assert!(!found.is_empty(), "no attacks in hostile/{kind}");
+    found
+}
+
+/// A suite with one task per attack of `kind`, each built on the task at `base`.
+fn hostile_suite(kind: &str, base: &Path, root: &Path) -> PathBuf {
+    let suite = root.join(kind);
+    for script in scripts(kind) {
+        let name = script.file_stem().unwrap().to_string_lossy().into_owned();
+        hostile_task(base, &script, &suite.join(name));
+    }
+    suite
+}
+
+async fn run_oracle(provider: Arc<dyn SandboxProvider>, suite_dir: &Path, job: &str) -> JobOutput {
+    let suite = Suite::load(suite_dir).unwrap();
+    let tasks = suite.select(&TaskSelection::default()).unwrap();
+    // Outside the suite folder, which is scanned for tasks.
+    let out = suite_dir.parent().unwrap().join(format!("runs-{job}"));
+    common::run_all(provider, Arc::new(OracleAgent), &suite, &tasks, &out, job).await
+}
+
+/// Every trial failed as a task (reward 0, outcome `fail`).
+fn assert_all_failed(output: &JobOutput, backend: &str) {
+    common::assert_trials(
+        output,
+        &format!("fail plainly on {backend} (reward 0, outcome fail)"),
+        |t| t.reward == Some(0.0) && t.outcome == OutcomeClass::Fail,
+    );
+}
+
+fn word_frequency_task() -> PathBuf {
+    common::bundled_suite_dir().join("word-frequency-report")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attacks_score_zero_on_local() {
+    let root = tempfile::tempdir().unwrap();
+    let suite = hostile_suite("any", &word_frequency_task(), root.path());
+    let output = run_oracle(common::local(), &suite, "local").await;
+    assert_all_failed(&output, "local");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attacks_score_zero_on_bwrap() {
+    let Some(provider) = common::bwrap().await else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let suite = hostile_suite("any", &word_frequency_task(), root.path());
+    let output = run_oracle(provider.clone(), &suite, "bwrap").await;
+    assert_all_failed(&output, "bwrap");
+
+    let tb2 = hostile_suite(
+        "tb2",
+        &common::fixtures("tb2").join("status-report"),
+        root.path(),
+    );
+    let output = run_oracle(provider, &tb2, "bwrap-tb2").await;
+    assert_all_failed(&output, "bwrap (TB2 task)");
+}
+
+/// The attacks are real: the same base tasks pass with their own solution, so a zero above
+/// is the attack failing, not the task being broken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn base_tasks_pass_with_their_solution() {
+    let root = tempfile::tempdir().unwrap();
+    let suite_dir = root.path().join("base");
+    copy_dir(
+        &word_frequency_task(),
+        &suite_dir.join("word-frequency-report"),
+    );
+    let output = run_oracle(common::local(), &suite_dir, "local").await;
+    common::assert_all_rewards(&output, 1.0);
+    if let Some(provider) = common::bwrap().await {
+        copy_dir(
+            &common::fixtures("tb2").join("status-report"),
+            &suite_dir.join("status-report"),
+        );
+        let output = run_oracle(provider, &suite_dir, "bwrap").await;
+        common::assert_all_rewards(&output, 1.0);
+    }
+}
