@@ -64,6 +64,18 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// so escaped the group kill. Backends whose commands cannot outlive them (a PID
     /// namespace) need nothing here.
     fn reap_escaped(&self) {}
+
+    /// Inside paths that exist only in the verifier phase (and `/proc`, which reaches them
+    /// through `/proc/self/root`), into which links left in WORKDIR are removed before the
+    /// verifier runs. Backends whose verifier directories the agent cannot name need none.
+    fn verifier_only_paths(&self) -> Vec<PathBuf> {
+        Vec::new()
+    }
+
+    /// WORKDIR as commands see it.
+    fn inside_workdir(&self, dirs: &Dirs) -> PathBuf {
+        PathBuf::from(self.paths(dirs).workdir)
+    }
 }
 
 /// True for names a shell can export and a process environment can carry.

@@ -550,6 +550,13 @@ impl Backend for BwrapBackend {
         self.paths.clone()
     }
 
+    fn verifier_only_paths(&self) -> Vec<PathBuf> {
+        ["/tests", "/logs", "/solution", TOOLS_DIR, "/proc"]
+            .into_iter()
+            .map(PathBuf::from)
+            .collect()
+    }
+
     fn path_map(&self, dirs: &Dirs, mounted: Mounted) -> PathMap {
         let mut mounts = vec![
             (self.workdir.clone(), dirs.work.clone()),

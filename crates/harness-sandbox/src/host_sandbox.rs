@@ -11,12 +11,13 @@ use async_trait::async_trait;
 use crate::backend::{Backend, Mounted};
 use crate::fsops::{self, blocking, io_error};
 use crate::layout::Layout;
+use crate::links;
 use crate::paths::PathMap;
 use crate::process::{self, ProcessGroups, ProcessSpec};
 use crate::session::{ReplaySession, ScriptHost};
 use crate::{
     AppliedLimit, DirEntry, ExecOptions, ExecOutput, Limits, MountKind, Sandbox, SandboxError,
-    SandboxPaths, ShellSession,
+    SandboxPaths, ShellSession, VerifierPhaseReport,
 };
 
 /// Everything one sandbox owns. Sessions hold it too, so the directory lives until the
@@ -235,15 +236,25 @@ impl Sandbox for HostSandbox {
         Ok(inside)
     }
 
-    async fn enter_verifier_phase(&self) -> Result<(), SandboxError> {
+    async fn enter_verifier_phase(&self) -> Result<VerifierPhaseReport, SandboxError> {
         // Nothing of the agent phase may run on: a process left behind could write the
         // verifier's files while it works.
         self.inner.groups.kill_all();
         self.inner.backend.reap_escaped();
         let inner = self.inner.clone();
-        blocking(move || inner.layout.enter_verifier_phase().map(|_| ())).await?;
+        let report = blocking(move || {
+            let dirs = inner.layout.enter_verifier_phase()?;
+            let protected = inner.backend.verifier_only_paths();
+            let inside = inner.backend.inside_workdir(&dirs);
+            let sweep = links::remove_links_into(&dirs.work, &inside, &protected);
+            Ok(VerifierPhaseReport {
+                removed_links: sweep.removed,
+                links_check_truncated: sweep.truncated,
+            })
+        })
+        .await?;
         *self.inner.mounted.lock().unwrap_or_else(|e| e.into_inner()) = Mounted::default();
-        Ok(())
+        Ok(report)
     }
 
     fn applied_limits(&self) -> Vec<AppliedLimit> {

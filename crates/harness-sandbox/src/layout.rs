@@ -187,6 +187,7 @@ impl Layout {
         let current = self.dirs();
         restore_traversal(&current.root);
         ensure_real_dir(&current.work)?;
+        restore_traversal(&current.work);
         let root = new_root(&self.base)?;
         let dirs = phase_dirs(&root.path, current.work);
         self.roots
@@ -210,15 +211,17 @@ impl Layout {
     }
 }
 
-/// Give the owner back search and write permission on a root that a command locked down
-/// (`chmod 000` on the local backend), so that host-side work under it can go on.
-fn restore_traversal(root: &Path) {
+/// Give the owner back read, write and search permission on a directory that a command locked
+/// down (`chmod 000`), so that host-side work and the verifier can enter it.
+fn restore_traversal(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::symlink_metadata(root)
+    if let Ok(meta) = std::fs::symlink_metadata(dir)
         && meta.is_dir()
-        && meta.permissions().mode() & 0o700 != 0o700
     {
-        let _ = std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700));
+        let mode = meta.permissions().mode();
+        if mode & 0o700 != 0o700 {
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode | 0o700));
+        }
     }
 }
 

@@ -26,6 +26,7 @@ mod fsops;
 mod host_sandbox;
 mod hostenv;
 mod layout;
+mod links;
 mod paths;
 mod process;
 mod reaper;
@@ -42,4 +43,5 @@ pub use local::{LocalOptions, LocalProvider};
 pub use provider::{EnvironmentSpec, SandboxProvider};
 pub use sandbox::{
     AppliedLimit, DirEntry, Enforcement, MountKind, Sandbox, SandboxPaths, ShellSession,
+    VerifierPhaseReport,
 };

@@ -38,6 +38,17 @@ pub enum MountKind {
     Tools,
 }
 
+/// What entering the verifier phase changed in WORKDIR.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct VerifierPhaseReport {
+    /// Links in WORKDIR into the verifier's own directories that were removed, as
+    /// `path -> target`.
+    pub removed_links: Vec<String>,
+    /// Whether WORKDIR was too large to check for such links in full.
+    pub links_check_truncated: bool,
+}
+
 /// How a resource request of the environment is enforced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -123,9 +134,10 @@ pub trait Sandbox: Send + Sync {
     /// the host side, and nothing mounted. Only WORKDIR carries over, as the agent left it.
     ///
     /// This is what keeps a reward honest: nothing the agent phase could write, other than
-    /// WORKDIR, is an input of the verifier. An error here means the sandbox failed, never
-    /// that the task was solved.
-    async fn enter_verifier_phase(&self) -> Result<(), SandboxError>;
+    /// WORKDIR, is an input of the verifier. Links the agent left in WORKDIR that point into
+    /// directories only the verifier has (`/tests` and the like) are removed and reported. An
+    /// error here means the sandbox failed, never that the task was solved.
+    async fn enter_verifier_phase(&self) -> Result<VerifierPhaseReport, SandboxError>;
 
     /// How the environment's resource requests are enforced in this sandbox.
     fn applied_limits(&self) -> Vec<AppliedLimit> {

@@ -191,6 +191,7 @@ async fn phases(
     )
     .await;
     result.timings.verifier_sec = run.duration.as_secs_f64();
+    result.environment_notes.extend(run.notes.iter().cloned());
     let verifier_dir = dir.verifier_dir();
     copy_verifier_files(sandbox.as_ref(), verifier_dir.path()).await;
     if let Some(transcript) = &run.transcript {

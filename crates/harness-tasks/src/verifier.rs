@@ -45,6 +45,9 @@ pub struct VerifierRun {
     pub exit_code: Option<i32>,
     /// Wall-clock time of the phase.
     pub duration: Duration,
+    /// What the sandbox changed in WORKDIR before the verifier ran (links into the verifier's
+    /// directories it removed), for the trial's record.
+    pub notes: Vec<String>,
 }
 
 /// The verifier's logs folder inside the sandbox.
@@ -60,32 +63,35 @@ pub async fn run_verifier(
     offline: bool,
 ) -> VerifierRun {
     let started = Instant::now();
-    let (outcome, transcript, exit_code) = match execute(task, sandbox, timeout, offline).await {
-        Err(e) => (Err(e), None, None),
-        Ok(output) => {
-            let exit_code = match output.status {
-                ExitStatus::Code(c) => Some(c),
-                ExitStatus::Signal(_) => None,
-            };
-            let outcome = if output.timed_out {
-                Ok(VerifierOutcome::TimedOut(timeout))
-            } else {
-                read_rewards(sandbox, &verifier_logs_dir(sandbox), &task.id)
-                    .await
-                    .map(VerifierOutcome::Finished)
-            };
-            (
-                outcome,
-                Some(VerifierTranscript::from_output(&output)),
-                exit_code,
-            )
-        }
-    };
+    let mut notes = Vec::new();
+    let (outcome, transcript, exit_code) =
+        match execute(task, sandbox, timeout, offline, &mut notes).await {
+            Err(e) => (Err(e), None, None),
+            Ok(output) => {
+                let exit_code = match output.status {
+                    ExitStatus::Code(c) => Some(c),
+                    ExitStatus::Signal(_) => None,
+                };
+                let outcome = if output.timed_out {
+                    Ok(VerifierOutcome::TimedOut(timeout))
+                } else {
+                    read_rewards(sandbox, &verifier_logs_dir(sandbox), &task.id)
+                        .await
+                        .map(VerifierOutcome::Finished)
+                };
+                (
+                    outcome,
+                    Some(VerifierTranscript::from_output(&output)),
+                    exit_code,
+                )
+            }
+        };
     VerifierRun {
         outcome,
         transcript,
         exit_code,
         duration: started.elapsed(),
+        notes,
     }
 }
 
@@ -94,13 +100,20 @@ async fn execute(
     sandbox: &dyn Sandbox,
     timeout: Duration,
     offline: bool,
+    notes: &mut Vec<String>,
 ) -> Result<ExecOutput, TaskError> {
     let sandbox_err = |source| TaskError::Sandbox {
         task: task.id.clone(),
         phase: "verifier".into(),
         source,
     };
-    sandbox.enter_verifier_phase().await.map_err(sandbox_err)?;
+    let phase = sandbox.enter_verifier_phase().await.map_err(sandbox_err)?;
+    notes.extend(phase.removed_links.iter().map(|link| {
+        format!("verifier: removed a link from WORKDIR into the verifier's directories: {link}")
+    }));
+    if phase.links_check_truncated {
+        notes.push("verifier: WORKDIR too large to check every link".to_owned());
+    }
     let tests = sandbox
         .mount(MountKind::Tests, &task.tests_dir())
         .await

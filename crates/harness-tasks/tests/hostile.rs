@@ -2,8 +2,10 @@
 //! agent as the "solution" of a real task (so it runs with the agent's access, in the agent's
 //! phase) and must not earn a reward: every trial scores 0 as an ordinary failure, never a
 //! pass, and never an infrastructure error the agent could use to have a trial retried or
-//! dropped. Scripts in `any/` attack a task that runs on every backend; scripts in `tb2/`
-//! attack a TB2-style task (uvx pytest, `/app`), which needs bwrap.
+//! dropped. Scripts in `any/` attack a task that runs on every backend, scripts in `answer/` a
+//! task whose test compares the agent's file with an expected file shipped in `tests/`
+//! (`base/expected-answer`, every backend); scripts in `tb2/` attack a TB2-style task
+//! (uvx pytest, `/app`), which needs bwrap.
 //!
 //! `docs/reward-integrity.md` lists each attack and why it fails.
 
@@ -79,12 +81,19 @@ fn word_frequency_task() -> PathBuf {
     common::bundled_suite_dir().join("word-frequency-report")
 }
 
+fn expected_answer_task() -> PathBuf {
+    common::fixtures("hostile/base/expected-answer")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attacks_score_zero_on_local() {
     let root = tempfile::tempdir().unwrap();
     let suite = hostile_suite("any", &word_frequency_task(), root.path());
     let output = run_oracle(common::local(), &suite, "local").await;
     assert_all_failed(&output, "local");
+    let suite = hostile_suite("answer", &expected_answer_task(), root.path());
+    let output = run_oracle(common::local(), &suite, "local-answer").await;
+    assert_all_failed(&output, "local (expected-answer task)");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,6 +105,22 @@ async fn attacks_score_zero_on_bwrap() {
     let suite = hostile_suite("any", &word_frequency_task(), root.path());
     let output = run_oracle(provider.clone(), &suite, "bwrap").await;
     assert_all_failed(&output, "bwrap");
+
+    let suite = hostile_suite("answer", &expected_answer_task(), root.path());
+    let output = run_oracle(provider.clone(), &suite, "bwrap-answer").await;
+    assert_all_failed(&output, "bwrap (expected-answer task)");
+    for t in &output.trials {
+        if t.task_name.starts_with("link-") {
+            assert!(
+                t.environment_notes
+                    .iter()
+                    .any(|n| n.contains("removed a link") && n.contains("tests")),
+                "{}: {:?}",
+                t.task_name,
+                t.environment_notes
+            );
+        }
+    }
 
     let tb2 = hostile_suite(
         "tb2",
@@ -116,6 +141,7 @@ async fn base_tasks_pass_with_their_solution() {
         &word_frequency_task(),
         &suite_dir.join("word-frequency-report"),
     );
+    copy_dir(&expected_answer_task(), &suite_dir.join("expected-answer"));
     let output = run_oracle(common::local(), &suite_dir, "local").await;
     common::assert_all_rewards(&output, 1.0);
     if let Some(provider) = common::bwrap().await {

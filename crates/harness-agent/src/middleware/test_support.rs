@@ -58,7 +58,9 @@ impl Sandbox for FakeSandbox {
     fn paths(&self) -> SandboxPaths {
         self.paths.clone()
     }
-    async fn enter_verifier_phase(&self) -> Result<(), SandboxError> {
+    async fn enter_verifier_phase(
+        &self,
+    ) -> Result<harness_sandbox::VerifierPhaseReport, SandboxError> {
         Err(unsupported())
     }
     async fn exec(&self, _: &str, _: ExecOptions) -> Result<ExecOutput, SandboxError> {
