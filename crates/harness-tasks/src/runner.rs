@@ -3,10 +3,16 @@
 //! Each trial's `result.json` is written (atomically) the moment it ends, and the job's
 //! `result.json` is rewritten after each trial, so a crash, a kill or a dropped runner loses
 //! only the trials still running. A trial that fails is recorded with `exception_info` and does
-//! not stop the others.
+//! not stop the others, with one exception: after [`JobOptions::max_consecutive_errors`]
+//! finished trials in a row that are model or infrastructure errors, no new trial starts and
+//! the job is recorded as aborted ([`JobResult::aborted`]); trials already running finish.
+//!
+//! The job folder is created exclusively and locked for the job's life (see
+//! [`JobDir::create`]): two runs never share one.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use harness_sandbox::SandboxProvider;
@@ -39,10 +45,17 @@ pub struct JobOptions {
     pub seed: u64,
     /// Per-trial knobs.
     pub trial: TrialOptions,
+    /// Abort the job after this many finished trials in a row were model or infrastructure
+    /// errors ([`OutcomeClass::is_excluded_from_score`]); 0 never aborts.
+    pub max_consecutive_errors: usize,
 }
 
+/// Default of [`JobOptions::max_consecutive_errors`].
+pub const DEFAULT_MAX_CONSECUTIVE_ERRORS: usize = 5;
+
 impl JobOptions {
-    /// Options with a job name and defaults otherwise (1 job, 1 repeat, seed 0, shims on).
+    /// Options with a job name and defaults otherwise (1 job, 1 repeat, seed 0, shims on,
+    /// abort after [`DEFAULT_MAX_CONSECUTIVE_ERRORS`] model or infrastructure errors in a row).
     pub fn new(job_name: impl Into<String>) -> Self {
         Self {
             job_name: job_name.into(),
@@ -50,22 +63,34 @@ impl JobOptions {
             repeats: 1,
             seed: 0,
             trial: TrialOptions::default(),
+            max_consecutive_errors: DEFAULT_MAX_CONSECUTIVE_ERRORS,
         }
     }
 }
 
-/// A default job name from the current UTC time, `YYYY-MM-DD__HH-MM-SS` as Harbor uses.
+/// A default job name from the current UTC time, as Harbor's `YYYY-MM-DD__HH-MM-SS` with
+/// microseconds and the process id added: `YYYY-MM-DD__HH-MM-SS.ffffff-<pid>`, plus a counter
+/// (`-<n>`) on every name after the first one a process makes. Names sort by time, and runs
+/// started at once (several processes, or several jobs in one) do not collide.
 pub fn default_job_name() -> String {
+    static MADE: AtomicU32 = AtomicU32::new(0);
     let now = OffsetDateTime::now_utc();
-    format!(
-        "{:04}-{:02}-{:02}__{:02}-{:02}-{:02}",
+    let mut name = format!(
+        "{:04}-{:02}-{:02}__{:02}-{:02}-{:02}.{:06}-{}",
         now.year(),
         u8::from(now.month()),
         now.day(),
         now.hour(),
         now.minute(),
-        now.second()
-    )
+        now.second(),
+        now.microsecond(),
+        std::process::id()
+    );
+    let n = MADE.fetch_add(1, Ordering::Relaxed);
+    if n > 0 {
+        name.push_str(&format!("-{n}"));
+    }
+    name
 }
 
 /// The seed of one trial: the first 8 bytes (little-endian) of
@@ -88,6 +113,15 @@ pub struct JobOutput {
     pub trials: Vec<TrialResult>,
 }
 
+impl JobOutput {
+    /// Why the job stopped early ([`JobResult::aborted`]), if it did. A caller should treat an
+    /// aborted job as failed: its trials say more about the model server or the host than
+    /// about the agent.
+    pub fn aborted(&self) -> Option<&str> {
+        self.result.aborted.as_deref()
+    }
+}
+
 /// Runs jobs with one sandbox provider and one agent.
 pub struct JobRunner {
     provider: Arc<dyn SandboxProvider>,
@@ -107,8 +141,21 @@ impl std::fmt::Debug for JobRunner {
 /// Shared state of a running job.
 struct JobState {
     job_dir: JobDir,
-    result: Mutex<(JobResult, Vec<TrialResult>)>,
+    result: Mutex<Finished>,
     write_error: Mutex<Option<TaskError>>,
+    /// Set once the job aborts: trials that have not started yet do not.
+    aborting: AtomicBool,
+    /// [`JobOptions::max_consecutive_errors`].
+    max_consecutive_errors: usize,
+}
+
+/// What finished so far, under one lock.
+struct Finished {
+    result: JobResult,
+    trials: Vec<TrialResult>,
+    /// Outcome classes of the latest finished trials that were all model or infrastructure
+    /// errors (empty after any other outcome).
+    streak: Vec<OutcomeClass>,
 }
 
 impl JobRunner {
@@ -169,8 +216,14 @@ impl JobRunner {
         write_json_atomic(&job_dir.result_path(), &initial)?;
         let state = Arc::new(JobState {
             job_dir: job_dir.clone(),
-            result: Mutex::new((initial, Vec::new())),
+            result: Mutex::new(Finished {
+                result: initial,
+                trials: Vec::new(),
+                streak: Vec::new(),
+            }),
             write_error: Mutex::new(None),
+            aborting: AtomicBool::new(false),
+            max_consecutive_errors: options.max_consecutive_errors,
         });
         self.progress
             .on_event(ProgressEvent::JobStarted { n_trials });
@@ -221,8 +274,8 @@ impl JobRunner {
 
         let (final_result, trials) = {
             let mut guard = state.result.lock().unwrap_or_else(|e| e.into_inner());
-            guard.0.finished_at = Some(OffsetDateTime::now_utc());
-            (guard.0.clone(), guard.1.clone())
+            guard.result.finished_at = Some(OffsetDateTime::now_utc());
+            (guard.result.clone(), guard.trials.clone())
         };
         write_json_atomic(&job_dir.result_path(), &final_result)?;
         if let Some(e) = state
@@ -259,6 +312,10 @@ async fn trial_task(
     let Ok(_permit) = semaphore.acquire_owned().await else {
         return;
     };
+    if state.aborting.load(Ordering::SeqCst) {
+        // The job aborted while this trial waited for its slot: it never starts.
+        return;
+    }
     progress.on_event(ProgressEvent::TrialStarted { trial: &identity });
     let result = match state.job_dir.trial(&identity.trial_name) {
         Ok(dir) => {
@@ -294,12 +351,24 @@ fn finish_trial(state: &JobState, progress: &Arc<dyn Progress>, result: TrialRes
     }
     let (n_finished, n_trials) = {
         let mut guard = state.result.lock().unwrap_or_else(|e| e.into_inner());
-        guard.0.record(&result);
-        if let Err(e) = write_json_atomic(&state.job_dir.result_path(), &guard.0) {
+        guard.result.record(&result);
+        if result.outcome.is_excluded_from_score() {
+            guard.streak.push(result.outcome);
+        } else {
+            guard.streak.clear();
+        }
+        if state.max_consecutive_errors > 0
+            && guard.streak.len() >= state.max_consecutive_errors
+            && guard.result.aborted.is_none()
+        {
+            state.aborting.store(true, Ordering::SeqCst);
+            guard.result.aborted = Some(abort_reason(&guard.streak, &result));
+        }
+        if let Err(e) = write_json_atomic(&state.job_dir.result_path(), &guard.result) {
             errors.push(e);
         }
-        guard.1.push(result.clone());
-        (guard.0.n_finished, guard.0.n_trials)
+        guard.trials.push(result.clone());
+        (guard.result.n_finished, guard.result.n_trials)
     };
     if let Some(e) = errors.into_iter().next() {
         let mut slot = state.write_error.lock().unwrap_or_else(|e| e.into_inner());
@@ -310,6 +379,29 @@ fn finish_trial(state: &JobState, progress: &Arc<dyn Progress>, result: TrialRes
         n_finished,
         n_trials,
     });
+}
+
+/// `aborted: N trials in a row failed with model errors: <the last one's message>`.
+fn abort_reason(streak: &[OutcomeClass], last: &TrialResult) -> String {
+    let what = if streak.iter().all(|c| *c == OutcomeClass::ModelError) {
+        "model errors"
+    } else if streak
+        .iter()
+        .all(|c| *c == OutcomeClass::InfrastructureError)
+    {
+        "infrastructure errors"
+    } else {
+        "model or infrastructure errors"
+    };
+    let message = last
+        .exception_info
+        .as_ref()
+        .map(|e| e.exception_message.clone())
+        .unwrap_or_else(|| last.outcome.to_string());
+    format!(
+        "aborted: {} trials in a row failed with {what}: {message}",
+        streak.len()
+    )
 }
 
 /// The result of a trial that could not run its phases at all.
@@ -355,6 +447,27 @@ mod tests {
         assert_eq!(trial_seed(0, "a", 0), trial_seed(0, "a", 0));
         assert_ne!(trial_seed(0, "a", 0), trial_seed(0, "a", 1));
         assert_ne!(trial_seed(0, "a", 0), trial_seed(1, "a", 0));
-        assert_eq!(default_job_name().len(), "2026-01-01__00-00-00".len());
+    }
+
+    #[test]
+    fn default_job_names_are_sortable_and_distinct() {
+        let names: Vec<String> = (0..50).map(|_| default_job_name()).collect();
+        let pid = std::process::id().to_string();
+        for name in &names {
+            assert!(name.starts_with("20"), "{name}");
+            assert_eq!(&name[10..12], "__", "{name}");
+            assert_eq!(&name[20..21], ".", "{name}");
+            assert!(name[21..27].bytes().all(|b| b.is_ascii_digit()), "{name}");
+            assert!(name[28..].starts_with(&pid), "{name}");
+        }
+        let unique: std::collections::HashSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), names.len());
+        // Same prefix length, so string order is time order.
+        let mut sorted = names.clone();
+        sorted.sort_by(|a, b| a[..27].cmp(&b[..27]));
+        assert_eq!(
+            sorted.iter().map(|n| &n[..27]).collect::<Vec<_>>(),
+            names.iter().map(|n| &n[..27]).collect::<Vec<_>>()
+        );
     }
 }

@@ -25,6 +25,9 @@ const NO_TOOL_CALL: &str = "Your last reply called no tool. Use the tools to mak
 struct Ending {
     status: FinishStatus,
     message: Option<String>,
+    /// The model server failed the run ([`ModelError::is_model_unavailable`]): reported as
+    /// [`AgentStatus::ModelError`], not as the agent's failure.
+    model_unavailable: bool,
 }
 
 impl Ending {
@@ -32,6 +35,7 @@ impl Ending {
         Self {
             status,
             message: Some(message.into()),
+            model_unavailable: false,
         }
     }
 }
@@ -249,7 +253,10 @@ pub(super) async fn run_trial(
                     ModelError::ContextOverflow { message } => {
                         Ending::new(FinishStatus::ContextOverflow, message)
                     }
-                    other => Ending::new(FinishStatus::ModelError, other.to_string()),
+                    other => Ending {
+                        model_unavailable: other.is_model_unavailable(),
+                        ..Ending::new(FinishStatus::ModelError, other.to_string())
+                    },
                 };
             }
             Ok(Ok(response)) => response,
@@ -420,6 +427,7 @@ pub(super) async fn run_trial(
             break Ending {
                 status: FinishStatus::Finished,
                 message: Some(summary).filter(|s| !s.is_empty()),
+                model_unavailable: false,
             };
         }
         if let Some(reason) = stop {
@@ -431,6 +439,9 @@ pub(super) async fn run_trial(
         .finish(ending.status, state.turn, ending.message.clone())
         .map_err(trace_err)?;
     let status = match ending.status {
+        FinishStatus::ModelError if ending.model_unavailable => AgentStatus::ModelError {
+            message: ending.message.unwrap_or_default(),
+        },
         FinishStatus::Finished => AgentStatus::Finished,
         FinishStatus::Timeout => AgentStatus::Timeout,
         other => AgentStatus::Error {
