@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex};
 use harness_sandbox::SandboxProvider;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::{Id, JoinError, JoinSet};
 
 use crate::TaskError;
 use crate::agent::{Agent, TrialIdentity};
@@ -233,8 +233,25 @@ impl JobRunner {
         // finished ones are already on disk.
         let mut set = JoinSet::new();
         let mut identities = HashMap::new();
-        for t in tasks {
+        'plan: for t in tasks {
             for repeat in 0..repeats {
+                // Trials take their slots in plan order, and none starts once the job aborts.
+                let permit = loop {
+                    tokio::select! {
+                        biased;
+                        Some(joined) = set.join_next_with_id() => {
+                            self.record_join(&state, &identities, joined);
+                        }
+                        permit = Arc::clone(&semaphore).acquire_owned() => break permit,
+                    }
+                };
+                // The semaphore is never closed, so acquiring only waits.
+                let Ok(permit) = permit else {
+                    break 'plan;
+                };
+                if state.aborting.load(Ordering::SeqCst) {
+                    break 'plan;
+                }
                 let identity = TrialIdentity {
                     job_name: options.job_name.clone(),
                     trial_name: format!("{}__{repeat}", t.task.id),
@@ -249,7 +266,7 @@ impl JobRunner {
                     Arc::clone(&self.provider),
                     Arc::clone(&self.agent),
                     options.trial.clone(),
-                    Arc::clone(&semaphore),
+                    permit,
                     Arc::clone(&state),
                     Arc::clone(&self.progress),
                 ));
@@ -257,19 +274,7 @@ impl JobRunner {
             }
         }
         while let Some(joined) = set.join_next_with_id().await {
-            if let Err(join_error) = joined
-                && let Some((task, identity)) = identities.get(&join_error.id())
-            {
-                // A trial that panicked is still recorded.
-                let result = crashed_trial(
-                    task,
-                    identity,
-                    self.agent.as_ref(),
-                    self.provider.name(),
-                    &join_error,
-                );
-                finish_trial(&state, &self.progress, result);
-            }
+            self.record_join(&state, &identities, joined);
         }
 
         let (final_result, trials) = {
@@ -297,6 +302,29 @@ impl JobRunner {
     }
 }
 
+impl JobRunner {
+    /// Record a trial task that ended by panicking (a trial that returned recorded itself).
+    fn record_join(
+        &self,
+        state: &JobState,
+        identities: &HashMap<Id, (Arc<Task>, TrialIdentity)>,
+        joined: Result<(Id, ()), JoinError>,
+    ) {
+        if let Err(join_error) = joined
+            && let Some((task, identity)) = identities.get(&join_error.id())
+        {
+            let result = crashed_trial(
+                task,
+                identity,
+                self.agent.as_ref(),
+                self.provider.name(),
+                &join_error,
+            );
+            finish_trial(state, &self.progress, result);
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn trial_task(
     task: Arc<Task>,
@@ -304,18 +332,12 @@ async fn trial_task(
     provider: Arc<dyn SandboxProvider>,
     agent: Arc<dyn Agent>,
     options: TrialOptions,
-    semaphore: Arc<Semaphore>,
+    permit: OwnedSemaphorePermit,
     state: Arc<JobState>,
     progress: Arc<dyn Progress>,
 ) {
-    // The semaphore is never closed, so acquiring only waits.
-    let Ok(_permit) = semaphore.acquire_owned().await else {
-        return;
-    };
-    if state.aborting.load(Ordering::SeqCst) {
-        // The job aborted while this trial waited for its slot: it never starts.
-        return;
-    }
+    // The slot is held until the trial's result is recorded.
+    let _permit = permit;
     progress.on_event(ProgressEvent::TrialStarted { trial: &identity });
     let result = match state.job_dir.trial(&identity.trial_name) {
         Ok(dir) => {

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 use harness_sandbox::ShellSession;
 use harness_tasks::{AgentContext, AgentOutcome, AgentStatus, TaskError};
 use harness_trace::{
-    AgentInfo, FinishStatus, JsonlSink, ModelInfo, RunLayout, SinkOptions, TRACE_FORMAT,
-    TraceHeader, TraceSink, TrialId,
+    AgentInfo, FinishStatus, JsonlSink, ModelInfo, RedactingSink, RunLayout, SinkOptions,
+    TRACE_FORMAT, TraceHeader, TraceSink, TrialId,
 };
 
 use super::BuiltinAgent;
@@ -77,9 +77,17 @@ fn open_sink(
         split: ctx.trial.split,
         labels: Default::default(),
     };
-    let sink = JsonlSink::create(&RunLayout::new(dir), header, SinkOptions::default())
-        .map_err(|e| e.to_string())?;
-    Ok(Some(Box::new(sink)))
+    let sink: Box<dyn TraceSink> = Box::new(
+        JsonlSink::create(&RunLayout::new(dir), header, SinkOptions::default())
+            .map_err(|e| e.to_string())?,
+    );
+    if agent.redactor.is_empty() {
+        return Ok(Some(sink));
+    }
+    Ok(Some(Box::new(RedactingSink::new(
+        sink,
+        agent.redactor.clone(),
+    ))))
 }
 
 /// Task-side knowledge for a simulated model: the solution script and the task metadata.
@@ -435,6 +443,10 @@ pub(super) async fn run_trial(
         }
     };
 
+    let mut ending = ending;
+    if let Some(message) = &mut ending.message {
+        agent.redactor.redact_in_place(message);
+    }
     recorder
         .finish(ending.status, state.turn, ending.message.clone())
         .map_err(trace_err)?;
