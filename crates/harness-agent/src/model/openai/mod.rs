@@ -195,10 +195,11 @@ impl OpenAiClient {
             return response;
         }
         let message = &mut response.message;
-        for text in [&mut message.content, &mut message.reasoning] {
-            if let Some(text) = text {
-                r.redact_in_place(text);
-            }
+        for text in [&mut message.content, &mut message.reasoning]
+            .into_iter()
+            .flatten()
+        {
+            r.redact_in_place(text);
         }
         for call in &mut message.tool_calls {
             r.redact_in_place(&mut call.id);
