@@ -170,3 +170,51 @@ fn bad_input_exits_2() {
     .assert()
     .code(2);
 }
+
+#[test]
+fn concurrent_runs_into_one_job_name_one_succeeds_the_others_exit_2() {
+    let out = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("harness");
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            std::process::Command::new(&bin)
+                .current_dir(repo())
+                .args([
+                    "run",
+                    "--suite",
+                    "examples/suites/terminal-lite",
+                    "--tasks",
+                    "word-frequency-report",
+                    "--agent",
+                    "noop",
+                    "--sandbox",
+                    "local",
+                    "--job-name",
+                    "same",
+                    "--out",
+                ])
+                .arg(out.path())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut ok = 0;
+    let mut refused = 0;
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        match output.status.code() {
+            Some(0) => ok += 1,
+            Some(2) => {
+                assert!(stderr.contains("job folder exists"), "{stderr}");
+                refused += 1;
+            }
+            other => panic!("exit {other:?}: {stderr}"),
+        }
+    }
+    assert_eq!((ok, refused), (1, 7));
+    let result = read_json(&out.path().join("same/result.json"));
+    assert_eq!(result["n_finished"], 1);
+}

@@ -35,7 +35,9 @@ pub trait Agent: Send + Sync {
 
     /// Work on the task. The runner also enforces `ctx.timeout` from outside; an `Err` means
     /// the agent could not run at all (the verifier is then skipped), while an agent that ran
-    /// and failed returns `Ok` with [`AgentStatus::Error`].
+    /// and failed returns `Ok` with [`AgentStatus::Error`], and one stopped by its model
+    /// server (unreachable, failing after retries) returns `Ok` with
+    /// [`AgentStatus::ModelError`].
     async fn run(&self, ctx: AgentContext<'_>) -> Result<AgentOutcome, TaskError>;
 }
 
@@ -116,6 +118,7 @@ pub struct AgentContext<'a> {
 /// How the agent's run ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum AgentStatus {
     /// The agent said it was done.
     Finished,
@@ -124,6 +127,14 @@ pub enum AgentStatus {
     /// The agent ran and failed.
     Error {
         /// What happened.
+        message: String,
+    },
+    /// The model server failed the agent: unreachable, or transport, HTTP, authentication
+    /// or server errors that survived the retries. Not the agent's failure and not the
+    /// task's: the trial is classed `model_error` and left out of scores. A reply the agent
+    /// could not use (malformed, over-long conversation) is [`AgentStatus::Error`].
+    ModelError {
+        /// What the model client reported (no secrets).
         message: String,
     },
 }

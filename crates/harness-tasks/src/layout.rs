@@ -1,6 +1,7 @@
 //! The job folder on disk and crash-safe writes:
 //!
 //! ```text
+//! <out>/<job>/.lock                        held (locked) by the run that owns the job
 //! <out>/<job>/config.json
 //! <out>/<job>/result.json                  rewritten as trials finish
 //! <out>/<job>/<task>__<repeat>/result.json written once, when the trial ends
@@ -11,8 +12,15 @@
 //!
 //! Every JSON file is written to a temp file in the same folder and renamed over the target,
 //! so a crash or kill leaves either the old or the new file, never a torn one.
+//!
+//! A job folder belongs to one run: [`JobDir::create`] claims it by creating `.lock` with
+//! `O_EXCL` and keeps an advisory lock on that file for as long as any clone of the
+//! [`JobDir`] lives (the lock goes with the process, so a killed run leaves no stale lock,
+//! only the file, and the folder stays taken).
 
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -23,6 +31,8 @@ use crate::transcript::VerifierDir;
 pub const RESULT_JSON: &str = "result.json";
 /// Name of the job config file.
 pub const CONFIG_JSON: &str = "config.json";
+/// Name of the file a run creates and locks to own its job folder.
+pub const LOCK_FILE: &str = ".lock";
 
 /// Write `value` as pretty JSON to `path` atomically (temp file + rename).
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), TaskError> {
@@ -44,14 +54,39 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), Tas
     Ok(())
 }
 
-/// `<out>/<job>/`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `<out>/<job>/`, owned by this run while any clone of it lives.
+#[derive(Debug, Clone)]
 pub struct JobDir {
     root: PathBuf,
+    /// `.lock`, locked; unlocked when the last clone is dropped.
+    _lock: Arc<File>,
+}
+
+impl PartialEq for JobDir {
+    fn eq(&self, other: &Self) -> bool {
+        self.root == other.root
+    }
+}
+
+impl Eq for JobDir {}
+
+/// The error for a job folder another run owns or owned.
+fn job_exists(root: &Path, why: &str) -> TaskError {
+    TaskError::io(
+        root,
+        std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("job folder exists ({why}); choose another job name or output folder"),
+        ),
+    )
 }
 
 impl JobDir {
-    /// Create `<out>/<job>/`. Refuses a folder that already holds a job (`config.json`), so
+    /// Create `<out>/<job>/` and claim it for this run. The folder must be new, or an empty
+    /// folder nobody claimed; the claim is creating `.lock` exclusively and locking it, so of
+    /// several runs racing for one name exactly one succeeds. The others, and any run naming
+    /// a folder that holds files (an earlier job, whatever its state), get an
+    /// [`AlreadyExists`](std::io::ErrorKind::AlreadyExists) error saying "job folder exists":
     /// two jobs never mix their trials.
     pub fn create(out: &Path, job_name: &str) -> Result<Self, TaskError> {
         let plain = !job_name.is_empty()
@@ -68,17 +103,48 @@ impl JobDir {
             ));
         }
         let root = out.join(job_name);
-        if root.join(CONFIG_JSON).exists() {
-            return Err(TaskError::io(
-                &root,
-                std::io::Error::new(
-                    std::io::ErrorKind::AlreadyExists,
-                    "a job with this name exists already; choose another job name",
-                ),
-            ));
+        std::fs::create_dir_all(out).map_err(|e| TaskError::io(out, e))?;
+        match std::fs::create_dir(&root) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Only an empty folder (made by hand) may be taken over; a run that races for
+                // it is settled by the exclusive `.lock` below.
+                let mut entries = std::fs::read_dir(&root).map_err(|e| TaskError::io(&root, e))?;
+                if entries.next().is_some() {
+                    return Err(job_exists(&root, "it is not empty"));
+                }
+            }
+            Err(e) => return Err(TaskError::io(&root, e)),
         }
-        std::fs::create_dir_all(&root).map_err(|e| TaskError::io(&root, e))?;
-        Ok(Self { root })
+        let lock_path = root.join(LOCK_FILE);
+        let lock = match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&lock_path)
+        {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(job_exists(&root, "another run owns it"));
+            }
+            Err(e) => return Err(TaskError::io(&lock_path, e)),
+        };
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(job_exists(&root, "another run holds its lock"));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                // File systems without locks (some network mounts): the exclusive create
+                // above already made the folder ours.
+                tracing::debug!(path = %lock_path.display(), error = %e, "job lock not taken");
+            }
+        }
+        let _ =
+            std::io::Write::write_all(&mut &lock, format!("{}\n", std::process::id()).as_bytes());
+        Ok(Self {
+            root,
+            _lock: Arc::new(lock),
+        })
     }
 
     /// The job folder.
@@ -168,11 +234,27 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         let job = JobDir::create(out.path(), "j").unwrap();
         write_json_atomic(&job.config_path(), &1).unwrap();
+        let err = JobDir::create(out.path(), "j").unwrap_err();
+        assert!(err.to_string().contains("job folder exists"), "{err}");
+        // Still taken once the first run is gone.
+        drop(job);
         assert!(JobDir::create(out.path(), "j").is_err());
+        // An empty folder made by hand may be used; one holding files may not.
+        std::fs::create_dir(out.path().join("empty")).unwrap();
+        assert!(JobDir::create(out.path(), "empty").is_ok());
+        std::fs::create_dir(out.path().join("full")).unwrap();
+        std::fs::write(out.path().join("full/notes.txt"), "mine").unwrap();
+        assert!(JobDir::create(out.path(), "full").is_err());
+        assert_eq!(
+            std::fs::read_to_string(out.path().join("full/notes.txt")).unwrap(),
+            "mine"
+        );
+        let job = JobDir::create(out.path(), "k").unwrap();
         for bad in ["", "..", "a/b"] {
             assert!(JobDir::create(out.path(), bad).is_err(), "{bad:?}");
         }
         let t = job.trial("task__0").unwrap();
+        assert!(out.path().join("k/.lock").is_file());
         assert!(t.agent_dir().is_dir() && t.verifier_dir().path().is_dir());
     }
 }

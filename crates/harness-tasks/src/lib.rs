@@ -58,7 +58,9 @@ pub use error::TaskError;
 pub use progress::{NoProgress, Progress, ProgressEvent};
 pub use results::{JobConfig, JobResult, OutcomeClass, TaskStats, TrialResult};
 pub use reward::{RewardRead, Rewards};
-pub use runner::{JobOptions, JobOutput, JobRunner, default_job_name};
+pub use runner::{
+    DEFAULT_MAX_CONSECUTIVE_ERRORS, JobOptions, JobOutput, JobRunner, default_job_name,
+};
 pub use split::Split;
 pub use suite::{Suite, SuiteTask, TaskSelection};
 pub use task::Task;

@@ -142,7 +142,12 @@ pub struct TaskStats {
     pub task_checksum: String,
     /// Finished trials.
     pub n_trials: usize,
-    /// Mean reward over finished trials (a trial without a reward counts 0).
+    /// Finished trials left out of the mean: model and infrastructure errors
+    /// ([`OutcomeClass::is_excluded_from_score`]).
+    #[serde(default)]
+    pub n_excluded: usize,
+    /// Mean reward over the finished trials that count (a trial without a reward counts 0);
+    /// 0 when none counts.
     pub mean_reward: f64,
     /// Trials per outcome class.
     pub outcome_counts: BTreeMap<OutcomeClass, usize>,
@@ -167,8 +172,13 @@ pub struct JobResult {
     pub n_finished: usize,
     /// Finished trials whose outcome is an error class.
     pub n_errors: usize,
-    /// Mean reward over finished trials, counting trials without a reward as 0; null before
-    /// any trial finished.
+    /// Finished trials left out of the mean because the model server or the infrastructure
+    /// failed them ([`OutcomeClass::is_excluded_from_score`]); whoever evaluates runs them
+    /// again.
+    #[serde(default)]
+    pub n_excluded: usize,
+    /// Mean reward over the finished trials that count (all but the excluded ones), counting
+    /// trials without a reward as 0; null while no such trial finished.
     pub mean_reward: Option<f64>,
     /// Trials per outcome class.
     pub outcome_counts: BTreeMap<OutcomeClass, usize>,
@@ -176,6 +186,10 @@ pub struct JobResult {
     pub tasks: BTreeMap<String, TaskStats>,
     /// Names of the finished trials, in finishing order.
     pub trials: Vec<String>,
+    /// Why the job stopped starting trials before all were run (too many model or
+    /// infrastructure errors in a row); null for a job that ran every trial.
+    #[serde(default)]
+    pub aborted: Option<String>,
 }
 
 impl JobResult {
@@ -188,19 +202,28 @@ impl JobResult {
             n_trials,
             n_finished: 0,
             n_errors: 0,
+            n_excluded: 0,
             mean_reward: None,
             outcome_counts: BTreeMap::new(),
             tasks: BTreeMap::new(),
             trials: Vec::new(),
+            aborted: None,
         }
     }
 
-    /// Fold one finished trial into the aggregates.
+    /// Fold one finished trial into the aggregates. Model and infrastructure errors are
+    /// counted (`n_finished`, `n_excluded`, the outcome counts) but leave the means alone.
     pub fn record(&mut self, trial: &TrialResult) {
         let reward = trial.reward.unwrap_or(0.0);
-        let total = self.mean_reward.unwrap_or(0.0) * self.n_finished as f64 + reward;
+        let excluded = trial.outcome.is_excluded_from_score();
+        let scored = self.n_finished - self.n_excluded;
         self.n_finished += 1;
-        self.mean_reward = Some(total / self.n_finished as f64);
+        if excluded {
+            self.n_excluded += 1;
+        } else {
+            let total = self.mean_reward.unwrap_or(0.0) * scored as f64 + reward;
+            self.mean_reward = Some(total / (scored + 1) as f64);
+        }
         if trial.outcome.is_error() {
             self.n_errors += 1;
         }
@@ -212,12 +235,18 @@ impl JobResult {
                 split: trial.split,
                 task_checksum: trial.task_checksum.clone(),
                 n_trials: 0,
+                n_excluded: 0,
                 mean_reward: 0.0,
                 outcome_counts: BTreeMap::new(),
             });
-        let task_total = stats.mean_reward * stats.n_trials as f64 + reward;
+        let task_scored = stats.n_trials - stats.n_excluded;
         stats.n_trials += 1;
-        stats.mean_reward = task_total / stats.n_trials as f64;
+        if excluded {
+            stats.n_excluded += 1;
+        } else {
+            let task_total = stats.mean_reward * task_scored as f64 + reward;
+            stats.mean_reward = task_total / (task_scored + 1) as f64;
+        }
         *stats.outcome_counts.entry(trial.outcome).or_default() += 1;
         self.trials.push(trial.trial_name.clone());
     }

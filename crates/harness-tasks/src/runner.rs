@@ -3,17 +3,23 @@
 //! Each trial's `result.json` is written (atomically) the moment it ends, and the job's
 //! `result.json` is rewritten after each trial, so a crash, a kill or a dropped runner loses
 //! only the trials still running. A trial that fails is recorded with `exception_info` and does
-//! not stop the others.
+//! not stop the others, with one exception: after [`JobOptions::max_consecutive_errors`]
+//! finished trials in a row that are model or infrastructure errors, no new trial starts and
+//! the job is recorded as aborted ([`JobResult::aborted`]); trials already running finish.
+//!
+//! The job folder is created exclusively and locked for the job's life (see
+//! [`JobDir::create`]): two runs never share one.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use harness_sandbox::SandboxProvider;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::{Id, JoinError, JoinSet};
 
 use crate::TaskError;
 use crate::agent::{Agent, TrialIdentity};
@@ -39,10 +45,17 @@ pub struct JobOptions {
     pub seed: u64,
     /// Per-trial knobs.
     pub trial: TrialOptions,
+    /// Abort the job after this many finished trials in a row were model or infrastructure
+    /// errors ([`OutcomeClass::is_excluded_from_score`]); 0 never aborts.
+    pub max_consecutive_errors: usize,
 }
 
+/// Default of [`JobOptions::max_consecutive_errors`].
+pub const DEFAULT_MAX_CONSECUTIVE_ERRORS: usize = 5;
+
 impl JobOptions {
-    /// Options with a job name and defaults otherwise (1 job, 1 repeat, seed 0, shims on).
+    /// Options with a job name and defaults otherwise (1 job, 1 repeat, seed 0, shims on,
+    /// abort after [`DEFAULT_MAX_CONSECUTIVE_ERRORS`] model or infrastructure errors in a row).
     pub fn new(job_name: impl Into<String>) -> Self {
         Self {
             job_name: job_name.into(),
@@ -50,22 +63,34 @@ impl JobOptions {
             repeats: 1,
             seed: 0,
             trial: TrialOptions::default(),
+            max_consecutive_errors: DEFAULT_MAX_CONSECUTIVE_ERRORS,
         }
     }
 }
 
-/// A default job name from the current UTC time, `YYYY-MM-DD__HH-MM-SS` as Harbor uses.
+/// A default job name from the current UTC time, as Harbor's `YYYY-MM-DD__HH-MM-SS` with
+/// microseconds and the process id added: `YYYY-MM-DD__HH-MM-SS.ffffff-<pid>`, plus a counter
+/// (`-<n>`) on every name after the first one a process makes. Names sort by time, and runs
+/// started at once (several processes, or several jobs in one) do not collide.
 pub fn default_job_name() -> String {
+    static MADE: AtomicU32 = AtomicU32::new(0);
     let now = OffsetDateTime::now_utc();
-    format!(
-        "{:04}-{:02}-{:02}__{:02}-{:02}-{:02}",
+    let mut name = format!(
+        "{:04}-{:02}-{:02}__{:02}-{:02}-{:02}.{:06}-{}",
         now.year(),
         u8::from(now.month()),
         now.day(),
         now.hour(),
         now.minute(),
-        now.second()
-    )
+        now.second(),
+        now.microsecond(),
+        std::process::id()
+    );
+    let n = MADE.fetch_add(1, Ordering::Relaxed);
+    if n > 0 {
+        name.push_str(&format!("-{n}"));
+    }
+    name
 }
 
 /// The seed of one trial: the first 8 bytes (little-endian) of
@@ -88,6 +113,15 @@ pub struct JobOutput {
     pub trials: Vec<TrialResult>,
 }
 
+impl JobOutput {
+    /// Why the job stopped early ([`JobResult::aborted`]), if it did. A caller should treat an
+    /// aborted job as failed: its trials say more about the model server or the host than
+    /// about the agent.
+    pub fn aborted(&self) -> Option<&str> {
+        self.result.aborted.as_deref()
+    }
+}
+
 /// Runs jobs with one sandbox provider and one agent.
 pub struct JobRunner {
     provider: Arc<dyn SandboxProvider>,
@@ -107,8 +141,21 @@ impl std::fmt::Debug for JobRunner {
 /// Shared state of a running job.
 struct JobState {
     job_dir: JobDir,
-    result: Mutex<(JobResult, Vec<TrialResult>)>,
+    result: Mutex<Finished>,
     write_error: Mutex<Option<TaskError>>,
+    /// Set once the job aborts: trials that have not started yet do not.
+    aborting: AtomicBool,
+    /// [`JobOptions::max_consecutive_errors`].
+    max_consecutive_errors: usize,
+}
+
+/// What finished so far, under one lock.
+struct Finished {
+    result: JobResult,
+    trials: Vec<TrialResult>,
+    /// Outcome classes of the latest finished trials that were all model or infrastructure
+    /// errors (empty after any other outcome).
+    streak: Vec<OutcomeClass>,
 }
 
 impl JobRunner {
@@ -174,8 +221,14 @@ impl JobRunner {
         write_json_atomic(&job_dir.result_path(), &initial)?;
         let state = Arc::new(JobState {
             job_dir: job_dir.clone(),
-            result: Mutex::new((initial, Vec::new())),
+            result: Mutex::new(Finished {
+                result: initial,
+                trials: Vec::new(),
+                streak: Vec::new(),
+            }),
             write_error: Mutex::new(None),
+            aborting: AtomicBool::new(false),
+            max_consecutive_errors: options.max_consecutive_errors,
         });
         self.progress
             .on_event(ProgressEvent::JobStarted { n_trials });
@@ -185,8 +238,25 @@ impl JobRunner {
         // finished ones are already on disk.
         let mut set = JoinSet::new();
         let mut identities = HashMap::new();
-        for t in tasks {
+        'plan: for t in tasks {
             for repeat in 0..repeats {
+                // Trials take their slots in plan order, and none starts once the job aborts.
+                let permit = loop {
+                    tokio::select! {
+                        biased;
+                        Some(joined) = set.join_next_with_id() => {
+                            self.record_join(&state, &identities, joined);
+                        }
+                        permit = Arc::clone(&semaphore).acquire_owned() => break permit,
+                    }
+                };
+                // The semaphore is never closed, so acquiring only waits.
+                let Ok(permit) = permit else {
+                    break 'plan;
+                };
+                if state.aborting.load(Ordering::SeqCst) {
+                    break 'plan;
+                }
                 let identity = TrialIdentity {
                     job_name: options.job_name.clone(),
                     trial_name: format!("{}__{repeat}", t.task.id),
@@ -201,7 +271,7 @@ impl JobRunner {
                     Arc::clone(&self.provider),
                     Arc::clone(&self.agent),
                     options.trial.clone(),
-                    Arc::clone(&semaphore),
+                    permit,
                     Arc::clone(&state),
                     Arc::clone(&self.progress),
                 ));
@@ -209,25 +279,13 @@ impl JobRunner {
             }
         }
         while let Some(joined) = set.join_next_with_id().await {
-            if let Err(join_error) = joined
-                && let Some((task, identity)) = identities.get(&join_error.id())
-            {
-                // A trial that panicked is still recorded.
-                let result = crashed_trial(
-                    task,
-                    identity,
-                    self.agent.as_ref(),
-                    self.provider.name(),
-                    &join_error,
-                );
-                finish_trial(&state, &self.progress, result);
-            }
+            self.record_join(&state, &identities, joined);
         }
 
         let (final_result, trials) = {
             let mut guard = state.result.lock().unwrap_or_else(|e| e.into_inner());
-            guard.0.finished_at = Some(OffsetDateTime::now_utc());
-            (guard.0.clone(), guard.1.clone())
+            guard.result.finished_at = Some(OffsetDateTime::now_utc());
+            (guard.result.clone(), guard.trials.clone())
         };
         write_json_atomic(&job_dir.result_path(), &final_result)?;
         if let Some(e) = state
@@ -249,6 +307,29 @@ impl JobRunner {
     }
 }
 
+impl JobRunner {
+    /// Record a trial task that ended by panicking (a trial that returned recorded itself).
+    fn record_join(
+        &self,
+        state: &JobState,
+        identities: &HashMap<Id, (Arc<Task>, TrialIdentity)>,
+        joined: Result<(Id, ()), JoinError>,
+    ) {
+        if let Err(join_error) = joined
+            && let Some((task, identity)) = identities.get(&join_error.id())
+        {
+            let result = crashed_trial(
+                task,
+                identity,
+                self.agent.as_ref(),
+                self.provider.name(),
+                &join_error,
+            );
+            finish_trial(state, &self.progress, result);
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn trial_task(
     task: Arc<Task>,
@@ -256,14 +337,12 @@ async fn trial_task(
     provider: Arc<dyn SandboxProvider>,
     agent: Arc<dyn Agent>,
     options: TrialOptions,
-    semaphore: Arc<Semaphore>,
+    permit: OwnedSemaphorePermit,
     state: Arc<JobState>,
     progress: Arc<dyn Progress>,
 ) {
-    // The semaphore is never closed, so acquiring only waits.
-    let Ok(_permit) = semaphore.acquire_owned().await else {
-        return;
-    };
+    // The slot is held until the trial's result is recorded.
+    let _permit = permit;
     progress.on_event(ProgressEvent::TrialStarted { trial: &identity });
     let result = match state.job_dir.trial(&identity.trial_name) {
         Ok(dir) => {
@@ -299,12 +378,24 @@ fn finish_trial(state: &JobState, progress: &Arc<dyn Progress>, result: TrialRes
     }
     let (n_finished, n_trials) = {
         let mut guard = state.result.lock().unwrap_or_else(|e| e.into_inner());
-        guard.0.record(&result);
-        if let Err(e) = write_json_atomic(&state.job_dir.result_path(), &guard.0) {
+        guard.result.record(&result);
+        if result.outcome.is_excluded_from_score() {
+            guard.streak.push(result.outcome);
+        } else {
+            guard.streak.clear();
+        }
+        if state.max_consecutive_errors > 0
+            && guard.streak.len() >= state.max_consecutive_errors
+            && guard.result.aborted.is_none()
+        {
+            state.aborting.store(true, Ordering::SeqCst);
+            guard.result.aborted = Some(abort_reason(&guard.streak, &result));
+        }
+        if let Err(e) = write_json_atomic(&state.job_dir.result_path(), &guard.result) {
             errors.push(e);
         }
-        guard.1.push(result.clone());
-        (guard.0.n_finished, guard.0.n_trials)
+        guard.trials.push(result.clone());
+        (guard.result.n_finished, guard.result.n_trials)
     };
     if let Some(e) = errors.into_iter().next() {
         let mut slot = state.write_error.lock().unwrap_or_else(|e| e.into_inner());
@@ -315,6 +406,29 @@ fn finish_trial(state: &JobState, progress: &Arc<dyn Progress>, result: TrialRes
         n_finished,
         n_trials,
     });
+}
+
+/// `aborted: N trials in a row failed with model errors: <the last one's message>`.
+fn abort_reason(streak: &[OutcomeClass], last: &TrialResult) -> String {
+    let what = if streak.iter().all(|c| *c == OutcomeClass::ModelError) {
+        "model errors"
+    } else if streak
+        .iter()
+        .all(|c| *c == OutcomeClass::InfrastructureError)
+    {
+        "infrastructure errors"
+    } else {
+        "model or infrastructure errors"
+    };
+    let message = last
+        .exception_info
+        .as_ref()
+        .map(|e| e.exception_message.clone())
+        .unwrap_or_else(|| last.outcome.to_string());
+    format!(
+        "aborted: {} trials in a row failed with {what}: {message}",
+        streak.len()
+    )
 }
 
 /// The result of a trial that could not run its phases at all.
@@ -361,6 +475,27 @@ mod tests {
         assert_eq!(trial_seed(0, "a", 0), trial_seed(0, "a", 0));
         assert_ne!(trial_seed(0, "a", 0), trial_seed(0, "a", 1));
         assert_ne!(trial_seed(0, "a", 0), trial_seed(1, "a", 0));
-        assert_eq!(default_job_name().len(), "2026-01-01__00-00-00".len());
+    }
+
+    #[test]
+    fn default_job_names_are_sortable_and_distinct() {
+        let names: Vec<String> = (0..50).map(|_| default_job_name()).collect();
+        let pid = std::process::id().to_string();
+        for name in &names {
+            assert!(name.starts_with("20"), "{name}");
+            assert_eq!(&name[10..12], "__", "{name}");
+            assert_eq!(&name[20..21], ".", "{name}");
+            assert!(name[21..27].bytes().all(|b| b.is_ascii_digit()), "{name}");
+            assert!(name[28..].starts_with(&pid), "{name}");
+        }
+        let unique: std::collections::HashSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), names.len());
+        // Same prefix length, so string order is time order.
+        let mut sorted = names.clone();
+        sorted.sort_by(|a, b| a[..27].cmp(&b[..27]));
+        assert_eq!(
+            sorted.iter().map(|n| &n[..27]).collect::<Vec<_>>(),
+            names.iter().map(|n| &n[..27]).collect::<Vec<_>>()
+        );
     }
 }

@@ -166,6 +166,24 @@ async fn phases(
             return Err((class, e));
         }
     };
+    if let AgentStatus::ModelError { message } = &outcome.status {
+        // The model server, not the agent, ended the run: what the agent left says nothing
+        // about the task, so the verifier is skipped (its verdict would be scored as the
+        // agent's) and the trial is classed apart from failures.
+        result.agent_result = Some(AgentResult::from(&outcome));
+        result.outcome = OutcomeClass::ModelError;
+        result.exception_info = Some(ExceptionInfo {
+            exception_type: "ModelError".into(),
+            exception_message: format!(
+                "task `{}`: agent `{}`: model error: {message}",
+                task.id,
+                agent.name()
+            ),
+            exception_traceback: String::new(),
+            occurred_at: OffsetDateTime::now_utc(),
+        });
+        return Ok(());
+    }
     if outcome.status == AgentStatus::Timeout {
         // As Harbor does: record the timeout, then still verify what the agent left.
         result.exception_info = Some(ExceptionInfo {

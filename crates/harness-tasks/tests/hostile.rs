@@ -144,6 +144,22 @@ async fn base_tasks_pass_with_their_solution() {
     copy_dir(&expected_answer_task(), &suite_dir.join("expected-answer"));
     let output = run_oracle(common::local(), &suite_dir, "local").await;
     common::assert_all_rewards(&output, 1.0);
+    // The trial records how the task's memory request was enforced (`memory = "1G"` here).
+    let answer = output
+        .trials
+        .iter()
+        .find(|t| t.task_name == "expected-answer")
+        .unwrap();
+    let memory = answer
+        .resource_limits
+        .iter()
+        .find(|l| l.resource == "memory")
+        .unwrap();
+    assert_eq!(memory.enforcement, harness_sandbox::Enforcement::Rlimit);
+    assert_eq!(memory.value, Some(1 << 30));
+    let on_disk =
+        std::fs::read_to_string(output.dir.join("expected-answer__0/result.json")).unwrap();
+    assert!(on_disk.contains("\"resource_limits\""), "{on_disk}");
     if let Some(provider) = common::bwrap().await {
         copy_dir(
             &common::fixtures("tb2").join("status-report"),

@@ -603,6 +603,7 @@ pub struct Finish {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum OutcomeClass {
     /// Reward >= 1.
     Pass,
@@ -624,11 +625,14 @@ pub enum OutcomeClass {
     Unsupported,
     /// The sandbox or the host failed.
     InfrastructureError,
+    /// The model server could not be used (unreachable, HTTP or authentication errors that
+    /// survived the retries): neither the agent's nor the task's doing.
+    ModelError,
 }
 
 impl OutcomeClass {
     /// All classes, in declaration order.
-    pub const ALL: [OutcomeClass; 10] = [
+    pub const ALL: [OutcomeClass; 11] = [
         OutcomeClass::Pass,
         OutcomeClass::Partial,
         OutcomeClass::Fail,
@@ -639,6 +643,7 @@ impl OutcomeClass {
         OutcomeClass::EnvironmentError,
         OutcomeClass::Unsupported,
         OutcomeClass::InfrastructureError,
+        OutcomeClass::ModelError,
     ];
 
     /// The snake_case name.
@@ -654,6 +659,7 @@ impl OutcomeClass {
             OutcomeClass::EnvironmentError => "environment_error",
             OutcomeClass::Unsupported => "unsupported",
             OutcomeClass::InfrastructureError => "infrastructure_error",
+            OutcomeClass::ModelError => "model_error",
         }
     }
 
@@ -681,6 +687,16 @@ impl OutcomeClass {
                 | OutcomeClass::Partial
                 | OutcomeClass::Fail
                 | OutcomeClass::NoReward
+        )
+    }
+
+    /// True for classes that say nothing about the agent or the task (the model server or
+    /// the infrastructure failed): scores leave these trials out, counting them separately,
+    /// and whoever evaluates runs them again.
+    pub fn is_excluded_from_score(&self) -> bool {
+        matches!(
+            self,
+            OutcomeClass::ModelError | OutcomeClass::InfrastructureError
         )
     }
 }

@@ -32,6 +32,8 @@ pub mod jsonl;
 pub mod layout;
 /// Export to OpenTelemetry GenAI spans as OTLP/JSON.
 pub mod otlp;
+/// Keeping API keys and URL passwords out of what is written.
+pub mod redact;
 /// `RunStore`: the embedded default store (JSONL + blobs + index).
 pub mod run;
 /// Appending events as a trial runs.
@@ -55,6 +57,7 @@ pub use fingerprint::Fingerprint;
 pub use index::{Index, IndexReport};
 pub use jsonl::{TornTail, TraceRead, TraceReader, read_trace};
 pub use layout::{RunLayout, TrialId};
+pub use redact::{REDACTED, RedactingSink, Redactor, redact_url, url_secrets};
 pub use run::{RunStore, StoreSink};
 pub use sink::{FsyncPolicy, JsonlSink, SinkOptions, TraceSink};
 pub use store::{

@@ -105,6 +105,14 @@ impl RunStore {
         self.inner.index.sync(&self.inner.layout)
     }
 
+    /// Trace files of this run that cannot be read (garbled lines, a missing or broken header),
+    /// with the reason. Searches and listings leave them out; read-only tools should say so.
+    /// The index retries such files on every sync, so this syncs and reports what is unreadable
+    /// now.
+    pub fn unreadable_traces(&self) -> Result<Vec<(TrialId, String)>, TraceError> {
+        Ok(self.sync_index()?.skipped)
+    }
+
     /// Empty the index and rebuild it from the JSONL.
     pub fn rebuild_index(&self) -> Result<IndexReport, TraceError> {
         self.inner.index.rebuild(&self.inner.layout)

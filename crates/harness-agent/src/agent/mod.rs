@@ -15,6 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use harness_core::Harness;
 use harness_tasks::{Agent, AgentContext, AgentOutcome, TaskError};
+use harness_trace::Redactor;
 
 use crate::middleware::{FailureRecall, MiddlewareRegistry};
 use crate::model::ModelProvider;
@@ -51,6 +52,10 @@ pub struct BuiltinAgent {
     /// Hand the task's `solution/` to the model provider as task knowledge (for the
     /// simulated model, which draws its competence from it out of band; never real models).
     pub solution_to_model: bool,
+    /// Secrets (the API key, base URL passwords) replaced with `[REDACTED]` in the traces and
+    /// the outcome messages this agent writes. The model client redacts them already; this is
+    /// the second line, for secrets that reach the conversation another way.
+    pub redactor: Redactor,
 }
 
 impl BuiltinAgent {
@@ -66,6 +71,7 @@ impl BuiltinAgent {
             run_id: "run".to_owned(),
             recall: None,
             solution_to_model: false,
+            redactor: Redactor::new(),
         }
     }
 

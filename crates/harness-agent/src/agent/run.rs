@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 use harness_sandbox::ShellSession;
 use harness_tasks::{AgentContext, AgentOutcome, AgentStatus, TaskError};
 use harness_trace::{
-    AgentInfo, FinishStatus, JsonlSink, ModelInfo, RunLayout, SinkOptions, TRACE_FORMAT,
-    TraceHeader, TraceSink, TrialId,
+    AgentInfo, FinishStatus, JsonlSink, ModelInfo, RedactingSink, RunLayout, SinkOptions,
+    TRACE_FORMAT, TraceHeader, TraceSink, TrialId,
 };
 
 use super::BuiltinAgent;
@@ -25,6 +25,9 @@ const NO_TOOL_CALL: &str = "Your last reply called no tool. Use the tools to mak
 struct Ending {
     status: FinishStatus,
     message: Option<String>,
+    /// The model server failed the run ([`ModelError::is_model_unavailable`]): reported as
+    /// [`AgentStatus::ModelError`], not as the agent's failure.
+    model_unavailable: bool,
 }
 
 impl Ending {
@@ -32,6 +35,7 @@ impl Ending {
         Self {
             status,
             message: Some(message.into()),
+            model_unavailable: false,
         }
     }
 }
@@ -73,9 +77,17 @@ fn open_sink(
         split: ctx.trial.split,
         labels: Default::default(),
     };
-    let sink = JsonlSink::create(&RunLayout::new(dir), header, SinkOptions::default())
-        .map_err(|e| e.to_string())?;
-    Ok(Some(Box::new(sink)))
+    let sink: Box<dyn TraceSink> = Box::new(
+        JsonlSink::create(&RunLayout::new(dir), header, SinkOptions::default())
+            .map_err(|e| e.to_string())?,
+    );
+    if agent.redactor.is_empty() {
+        return Ok(Some(sink));
+    }
+    Ok(Some(Box::new(RedactingSink::new(
+        sink,
+        agent.redactor.clone(),
+    ))))
 }
 
 /// Task-side knowledge for a simulated model: the solution script and the task metadata.
@@ -249,7 +261,10 @@ pub(super) async fn run_trial(
                     ModelError::ContextOverflow { message } => {
                         Ending::new(FinishStatus::ContextOverflow, message)
                     }
-                    other => Ending::new(FinishStatus::ModelError, other.to_string()),
+                    other => Ending {
+                        model_unavailable: other.is_model_unavailable(),
+                        ..Ending::new(FinishStatus::ModelError, other.to_string())
+                    },
                 };
             }
             Ok(Ok(response)) => response,
@@ -420,6 +435,7 @@ pub(super) async fn run_trial(
             break Ending {
                 status: FinishStatus::Finished,
                 message: Some(summary).filter(|s| !s.is_empty()),
+                model_unavailable: false,
             };
         }
         if let Some(reason) = stop {
@@ -427,10 +443,17 @@ pub(super) async fn run_trial(
         }
     };
 
+    let mut ending = ending;
+    if let Some(message) = &mut ending.message {
+        agent.redactor.redact_in_place(message);
+    }
     recorder
         .finish(ending.status, state.turn, ending.message.clone())
         .map_err(trace_err)?;
     let status = match ending.status {
+        FinishStatus::ModelError if ending.model_unavailable => AgentStatus::ModelError {
+            message: ending.message.unwrap_or_default(),
+        },
         FinishStatus::Finished => AgentStatus::Finished,
         FinishStatus::Timeout => AgentStatus::Timeout,
         other => AgentStatus::Error {

@@ -108,6 +108,30 @@ impl ModelError {
         )
     }
 
+    /// True when the model server, not the agent, is at fault: it could not be reached or
+    /// kept failing (connection errors, timeouts, HTTP 5xx and rate limits that survived the
+    /// retries), it refused the credentials, it needs a person (missing key, quota, bad base
+    /// URL), or it refused the request for something other than its content (an unknown
+    /// model or path: 404 and the like). A run that ends on such an error says nothing about
+    /// the agent, so it is reported as a model error and left out of scores.
+    ///
+    /// False for what the agent's own conversation causes: a context overflow, a reply the
+    /// agent cannot use ([`MalformedResponse`](Self::MalformedResponse)), and a request whose
+    /// content the server refused (HTTP 400, 413, 422, or a refusal without a status). A
+    /// harness could otherwise escape a failing score by provoking such refusals.
+    pub fn is_model_unavailable(&self) -> bool {
+        match self {
+            ModelError::RateLimited { .. }
+            | ModelError::Transient { .. }
+            | ModelError::Auth { .. }
+            | ModelError::Fatal { .. } => true,
+            ModelError::BadRequest { status, .. } => {
+                !matches!(status, None | Some(400 | 413 | 422))
+            }
+            ModelError::ContextOverflow { .. } | ModelError::MalformedResponse { .. } => false,
+        }
+    }
+
     /// The wait the provider asked for, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -195,6 +219,38 @@ mod tests {
         assert_eq!(
             rate.to_string(),
             "rate limited (retry after 2.000s): slow down"
+        );
+    }
+
+    #[test]
+    fn server_failures_are_model_unavailable_and_agent_failures_are_not() {
+        assert!(ModelError::transient("connection refused").is_model_unavailable());
+        assert!(
+            ModelError::Auth {
+                status: 401,
+                message: "bad key".into()
+            }
+            .is_model_unavailable()
+        );
+        assert!(ModelError::fatal("quota").is_model_unavailable());
+        let bad = |status| ModelError::BadRequest {
+            status,
+            message: "x".into(),
+        };
+        assert!(bad(Some(404)).is_model_unavailable());
+        assert!(!bad(Some(400)).is_model_unavailable());
+        assert!(!bad(None).is_model_unavailable());
+        assert!(
+            !ModelError::MalformedResponse {
+                message: "not json".into()
+            }
+            .is_model_unavailable()
+        );
+        assert!(
+            !ModelError::ContextOverflow {
+                message: "too long".into()
+            }
+            .is_model_unavailable()
         );
     }
 

@@ -22,7 +22,9 @@ pub struct BuiltinAgentArgs {
     /// YAML file; see `harness sim profiles`).
     #[arg(long)]
     pub model: Option<String>,
-    /// Base URL of the chat completions server (with `openai:`).
+    /// Base URL of the chat completions server (with `openai:`). A password in it
+    /// (`http://user:PASSWORD@host/v1`) or a key parameter (`?key=`, `?api_key=`, ...) is sent
+    /// but never written: files, traces and messages show `[REDACTED]`.
     #[arg(long, default_value = "http://127.0.0.1:8000/v1")]
     pub base_url: String,
     /// Name of the environment variable holding the API key (with `openai:`); none sends no key.
@@ -73,6 +75,7 @@ pub fn build(
         ))
     })?;
     let mut solution_to_model = false;
+    let mut redactor = harness_trace::Redactor::new();
     let models: Arc<dyn ModelProvider> = match provider {
         "sim" => {
             let profile = Profile::resolve(model)
@@ -89,10 +92,10 @@ pub fn build(
             if let Some(env) = &args.api_key_env {
                 config = config.with_api_key_env(env.clone());
             }
-            let client: Arc<dyn ModelClient> = Arc::new(
-                OpenAiClient::new(config)
-                    .map_err(|e| AgentSetupError(format!("--model {spec}: {e}")))?,
-            );
+            let client = OpenAiClient::new(config)
+                .map_err(|e| AgentSetupError(format!("--model {spec}: {e}")))?;
+            redactor = client.redactor().clone();
+            let client: Arc<dyn ModelClient> = Arc::new(client);
             Arc::new(SharedClientProvider::new(client))
         }
         other => {
@@ -103,6 +106,7 @@ pub fn build(
     };
     let mut agent = BuiltinAgent::new(Arc::new(harness), models, spec).with_traces(run_dir, run_id);
     agent.solution_to_model = solution_to_model;
+    agent.redactor = redactor;
     if let Some(dir) = &args.recall {
         let store = RunStore::open_existing(dir)
             .map_err(|e| AgentSetupError(format!("--recall {}: {e}", dir.display())))?;

@@ -4,9 +4,10 @@
 //! Exit codes: 0 when the job ran (whatever the rewards), 2 on bad input (malformed suite or
 //! task, unknown agent or split, no task selected, bwrap requested but unavailable, job name
 //! taken, a task reading a host variable not allowed with `--allow-env`), 1 on infrastructure
-//! failure, 130 when interrupted (SIGINT) and 143 when terminated (SIGTERM); on either signal
-//! running trials are stopped, their sandboxes removed and their processes killed, and
-//! finished trials stay on disk.
+//! failure or an aborted job (too many model or infrastructure errors in a row), 130 when
+//! interrupted (SIGINT) and 143 when terminated (SIGTERM); on either signal running trials are
+//! stopped, their sandboxes removed and their processes killed, and finished trials stay on
+//! disk.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -19,8 +20,8 @@ use harness_sandbox::{
     AutoOptions, AutoProvider, BwrapOptions, BwrapProvider, LocalProvider, SandboxProvider,
 };
 use harness_tasks::{
-    AgentRegistry, JobOptions, JobResult, JobRunner, Progress, ProgressEvent, Split, Suite,
-    TaskError, TaskSelection, TrialOptions, default_job_name,
+    AgentRegistry, DEFAULT_MAX_CONSECUTIVE_ERRORS, JobOptions, JobResult, JobRunner, Progress,
+    ProgressEvent, Split, Suite, TaskError, TaskSelection, TrialOptions, default_job_name,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::signal::unix::SignalKind;
@@ -180,6 +181,7 @@ async fn run_async(args: RunArgs) -> ExitCode {
             agent_timeout,
             allowed_host_env: args.allow_env.iter().cloned().collect(),
         },
+        max_consecutive_errors: DEFAULT_MAX_CONSECUTIVE_ERRORS,
     };
     for t in &tasks {
         if let Err(e) = t.task.check_host_env(&options.trial.allowed_host_env) {
@@ -236,6 +238,10 @@ async fn run_async(args: RunArgs) -> ExitCode {
                 args.agent,
                 output.dir.display()
             ));
+            if let Some(reason) = output.aborted() {
+                eprintln!("error: {reason}");
+                return ExitCode::from(INTERNAL);
+            }
             ExitCode::from(OK)
         }
         Err(TaskError::Io { path, source })
@@ -275,6 +281,18 @@ fn outcome_list(counts: &std::collections::BTreeMap<harness_tasks::OutcomeClass,
         .join(", ")
 }
 
+/// The counts of the classes that are (`excluded`) or are not left out of the mean.
+fn scored_counts(
+    counts: &std::collections::BTreeMap<harness_tasks::OutcomeClass, usize>,
+    excluded: bool,
+) -> std::collections::BTreeMap<harness_tasks::OutcomeClass, usize> {
+    counts
+        .iter()
+        .filter(|(class, _)| class.is_excluded_from_score() == excluded)
+        .map(|(class, n)| (*class, *n))
+        .collect()
+}
+
 /// The per-task table and the mean reward, as text.
 fn table(result: &JobResult) -> String {
     let width = result
@@ -289,22 +307,42 @@ fn table(result: &JobResult) -> String {
         "task", "split", "reward", "trials"
     );
     for (id, stats) in &result.tasks {
+        // A task whose every trial was excluded has no reward to show.
+        let reward = if stats.n_excluded >= stats.n_trials {
+            "-".to_owned()
+        } else {
+            format!("{:.3}", stats.mean_reward)
+        };
         out.push_str(&format!(
-            "{:<width$}  {:<10}  {:>6.3}  {:>6}  {}\n",
+            "{:<width$}  {:<10}  {:>6}  {:>6}  {}\n",
             id,
             stats.split.as_str(),
-            stats.mean_reward,
+            reward,
             stats.n_trials,
             outcome_list(&stats.outcome_counts)
         ));
     }
+    let scored = result.n_finished - result.n_excluded.min(result.n_finished);
     match result.mean_reward {
         Some(mean) => out.push_str(&format!(
-            "mean reward: {mean:.3} over {} trials ({})\n",
-            result.n_finished,
-            outcome_list(&result.outcome_counts)
+            "mean reward: {mean:.3} over {scored} trials ({})\n",
+            outcome_list(&scored_counts(&result.outcome_counts, false))
         )),
+        None if result.n_finished > 0 => {
+            out.push_str("mean reward: none (no finished trial counts)\n");
+        }
         None => out.push_str("mean reward: none (no trial finished)\n"),
+    }
+    if result.n_excluded > 0 {
+        out.push_str(&format!(
+            "excluded from the mean: {} trials ({}); run them again\n",
+            result.n_excluded,
+            outcome_list(&scored_counts(&result.outcome_counts, true))
+        ));
+    }
+    let not_run = result.n_trials.saturating_sub(result.n_finished);
+    if result.aborted.is_some() && not_run > 0 {
+        out.push_str(&format!("not run: {not_run} trials (the job aborted)\n"));
     }
     out
 }

@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Exit codes: 0 ok, 2 bad input (no such run directory or trial, bad query, unreadable
-//! trace file), 1 internal failure.
+//! trace file), 1 internal failure. `search` leaves out trace files it cannot read, prints
+//! the hits in the others, names the left-out files on stderr and exits 2.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 
 use harness_trace::{
     BlobStore, Event, Messages, QuerySyntax, RunLayout, RunStore, SearchQuery, TraceError,
-    TraceLine, TrialId, TrialTrace, atif, otlp, read_trace,
+    TraceLine, TrialFilter, TrialId, TrialTrace, atif, otlp, read_trace,
 };
 
 use super::output::{BAD_INPUT, INTERNAL, OK};
@@ -29,6 +30,13 @@ const SHOW_LINES: usize = 6;
 #[derive(Debug, clap::Subcommand)]
 pub enum TracesCommand {
     /// Full-text search over messages, tool calls and outputs, interventions and notes.
+    ///
+    /// Trace files that cannot be read (garbled or cut-off lines, a broken header) are not
+    /// searched: the hits in the other traces are printed, the skipped files are counted and
+    /// named on stderr with the reason, and the exit code is 2, so a damaged run never looks
+    /// like "no matches". A trace whose last line is incomplete (its writer was killed or is
+    /// still running) is searched up to that line and named in a note; it does not change the
+    /// exit code.
     Search(SearchArgs),
     /// Print one trial's trace.
     Show(ShowArgs),
@@ -99,11 +107,13 @@ pub enum ExportFormat {
 pub fn run(cmd: TracesCommand) -> ExitCode {
     let result = match cmd {
         TracesCommand::Search(args) => search(args),
-        TracesCommand::Show(args) => show(args),
-        TracesCommand::Export(args) => export(args),
+        TracesCommand::Show(args) => show(args).map(|()| 0),
+        TracesCommand::Export(args) => export(args).map(|()| 0),
     };
     match result {
-        Ok(()) => ExitCode::from(OK),
+        Ok(0) => ExitCode::from(OK),
+        // Unreadable trace files were left out of a search (named on stderr).
+        Ok(_) => ExitCode::from(BAD_INPUT),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(if e.is_bad_input() {
@@ -115,8 +125,16 @@ pub fn run(cmd: TracesCommand) -> ExitCode {
     }
 }
 
-fn search(args: SearchArgs) -> Result<(), TraceError> {
+/// Search and print; returns how many trace files could not be read (and were left out).
+fn search(args: SearchArgs) -> Result<usize, TraceError> {
     let store = RunStore::open_existing(&args.run)?;
+    let skipped = store.unreadable_traces()?;
+    let torn: Vec<String> = store
+        .list_trials(&TrialFilter::default())?
+        .into_iter()
+        .filter(|t| t.torn)
+        .map(|t| t.trial_id.to_string())
+        .collect();
     let mut query = SearchQuery::words(args.query).with_limit(args.limit);
     if args.fts {
         query.syntax = QuerySyntax::Fts5;
@@ -142,9 +160,34 @@ fn search(args: SearchArgs) -> Result<(), TraceError> {
         write_line(&mut out, &line)?;
     }
     if hits.is_empty() && !args.json {
-        eprintln!("no matches");
+        if skipped.is_empty() {
+            eprintln!("no matches");
+        } else {
+            eprintln!("no matches in the traces that could be read");
+        }
     }
-    Ok(())
+    if !torn.is_empty() {
+        eprintln!(
+            "note: {} trace{} end{} in an incomplete line (writer killed or still running), \
+             searched up to it: {}",
+            torn.len(),
+            if torn.len() == 1 { "" } else { "s" },
+            if torn.len() == 1 { "s" } else { "" },
+            torn.join(", ")
+        );
+    }
+    if !skipped.is_empty() {
+        let n = skipped.len();
+        eprintln!(
+            "warning: {n} trace file{} could not be read and {} not searched:",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "was" } else { "were" }
+        );
+        for (trial, reason) in &skipped {
+            eprintln!("  {trial}: {reason}");
+        }
+    }
+    Ok(skipped.len())
 }
 
 fn show(args: ShowArgs) -> Result<(), TraceError> {

@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use harness_core::ModelSettings;
+use harness_trace::{Redactor, redact_url};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
 pub use config::{MaxTokensField, OpenAiConfig};
@@ -32,15 +33,32 @@ use crate::model::tool::ToolDefinition;
 
 /// A [`ModelClient`] for an OpenAI-compatible chat completions endpoint.
 ///
-/// `Debug` shows the configuration and `SecretString("[redacted]")` for the key; provider
-/// messages that echo the key have it replaced before they become errors.
-#[derive(Debug)]
+/// `Debug` shows the configuration and `SecretString("[redacted]")` for the key. The key and
+/// the secrets of the base URL (its password, credential query parameters) are replaced with
+/// `[REDACTED]` in everything the client returns: error messages, and replies that echo them
+/// (so they never enter a conversation or a trace).
 pub struct OpenAiClient {
     config: OpenAiConfig,
     endpoint: reqwest::Url,
+    /// The endpoint as it may be shown: secrets replaced.
+    endpoint_shown: String,
     api_key: Option<SecretString>,
+    redactor: Redactor,
     http: reqwest::Client,
     retrier: Retrier,
+}
+
+impl std::fmt::Debug for OpenAiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut config = self.config.clone();
+        config.base_url = redact_url(&config.base_url);
+        f.debug_struct("OpenAiClient")
+            .field("config", &config)
+            .field("endpoint", &self.endpoint_shown)
+            .field("api_key", &self.api_key)
+            .field("retrier", &self.retrier)
+            .finish_non_exhaustive()
+    }
 }
 
 impl OpenAiClient {
@@ -69,6 +87,12 @@ impl OpenAiClient {
         api_key: Option<SecretString>,
     ) -> Result<Self, ModelError> {
         let endpoint = endpoint_url(&config.base_url)?;
+        let mut redactor = Redactor::new();
+        redactor.add_url(&config.base_url);
+        if let Some(key) = &api_key {
+            redactor.add_secret(key.expose());
+        }
+        let endpoint_shown = redact_url(endpoint.as_str());
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_millis(config.connect_timeout_ms))
             .user_agent(concat!("harness-agent/", env!("CARGO_PKG_VERSION")))
@@ -78,7 +102,9 @@ impl OpenAiClient {
         Ok(Self {
             config,
             endpoint,
+            endpoint_shown,
             api_key,
+            redactor,
             http,
             retrier,
         })
@@ -101,9 +127,16 @@ impl OpenAiClient {
         &self.config
     }
 
-    /// The URL requests go to.
+    /// The URL requests go to, as it may be shown: a password or key parameter in it is
+    /// replaced with `[REDACTED]`.
     pub fn endpoint(&self) -> &str {
-        self.endpoint.as_str()
+        &self.endpoint_shown
+    }
+
+    /// What the client redacts: the API key and the base URL's secrets. An agent applies it
+    /// to what it writes, as a second line of defence.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// One attempt: send, read, classify.
@@ -127,7 +160,7 @@ impl OpenAiClient {
             .await
             .map_err(|e| self.transport_error(&e))?;
         let result = if status.is_success() {
-            wire::parse_response(&bytes)
+            wire::parse_response(&bytes).map(|response| self.redact_response(response))
         } else {
             Err(status::classify(status.as_u16(), retry_after, &bytes))
         };
@@ -142,7 +175,7 @@ impl OpenAiClient {
                 self.config.request_timeout_ms
             )
         } else if error.is_connect() {
-            format!("cannot connect to {}", self.endpoint)
+            format!("cannot connect to {}", self.endpoint_shown)
         } else {
             error.to_string()
         };
@@ -155,25 +188,54 @@ impl OpenAiClient {
         self.redact(ModelError::transient(message))
     }
 
-    /// `error` with any echo of the key removed from its message.
+    /// `response` with any echo of the key or the URL's secrets replaced.
+    fn redact_response(&self, mut response: ChatResponse) -> ChatResponse {
+        let r = &self.redactor;
+        if r.is_empty() {
+            return response;
+        }
+        let message = &mut response.message;
+        for text in [&mut message.content, &mut message.reasoning]
+            .into_iter()
+            .flatten()
+        {
+            r.redact_in_place(text);
+        }
+        for call in &mut message.tool_calls {
+            r.redact_in_place(&mut call.id);
+            r.redact_in_place(&mut call.name);
+            r.redact_in_place(&mut call.raw_arguments);
+            r.redact_json(&mut call.arguments);
+            if let Some(error) = &mut call.parse_error {
+                r.redact_in_place(error);
+            }
+        }
+        if let Some(model) = &mut response.model {
+            r.redact_in_place(model);
+        }
+        response
+    }
+
+    /// `error` with any echo of the key or the URL's secrets removed from its message.
     fn redact(&self, error: ModelError) -> ModelError {
-        let Some(key) = &self.api_key else {
+        let key = &self.redactor;
+        if key.is_empty() {
             return error;
-        };
+        }
         match error {
             ModelError::RateLimited {
                 retry_after,
                 message,
             } => ModelError::RateLimited {
                 retry_after,
-                message: key.redact_in(&message),
+                message: key.redact(&message).into_owned(),
             },
             ModelError::ContextOverflow { message } => ModelError::ContextOverflow {
-                message: key.redact_in(&message),
+                message: key.redact(&message).into_owned(),
             },
             ModelError::BadRequest { status, message } => ModelError::BadRequest {
                 status,
-                message: key.redact_in(&message),
+                message: key.redact(&message).into_owned(),
             },
             ModelError::Transient {
                 status,
@@ -182,17 +244,17 @@ impl OpenAiClient {
             } => ModelError::Transient {
                 status,
                 retry_after,
-                message: key.redact_in(&message),
+                message: key.redact(&message).into_owned(),
             },
             ModelError::MalformedResponse { message } => ModelError::MalformedResponse {
-                message: key.redact_in(&message),
+                message: key.redact(&message).into_owned(),
             },
             ModelError::Auth { status, message } => ModelError::Auth {
                 status,
-                message: key.redact_in(&message),
+                message: key.redact(&message).into_owned(),
             },
             ModelError::Fatal { message } => ModelError::Fatal {
-                message: key.redact_in(&message),
+                message: key.redact(&message).into_owned(),
             },
         }
     }
@@ -234,8 +296,13 @@ impl ModelClient for OpenAiClient {
 }
 
 /// `<base_url>/chat/completions`, checked: http always, https only with the `tls` feature.
-fn endpoint_url(base_url: &str) -> Result<reqwest::Url, ModelError> {
-    let joined = format!("{}/chat/completions", base_url.trim().trim_end_matches('/'));
+/// Errors show the base URL with its secrets replaced.
+fn endpoint_url(raw_base_url: &str) -> Result<reqwest::Url, ModelError> {
+    let base_url = &redact_url(raw_base_url);
+    let joined = format!(
+        "{}/chat/completions",
+        raw_base_url.trim().trim_end_matches('/')
+    );
     let url = reqwest::Url::parse(&joined)
         .map_err(|e| ModelError::fatal(format!("invalid base_url `{base_url}`: {e}")))?;
     match url.scheme() {
