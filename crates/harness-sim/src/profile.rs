@@ -173,7 +173,7 @@ impl Profile {
             }
         })?;
         let profile: Profile = serde_yaml::from_str(text).map_err(|e| {
-            let message = e.to_string();
+            let message = harness_core::bounded::shorten_message(&e.to_string());
             // The YAML library puts the field path first: `a.b: message at line ...`.
             let (field, rest) = match message.split_once(": ") {
                 Some((path, rest))

@@ -164,7 +164,7 @@ impl TaskConfig {
         toml::from_str(text).map_err(|e| TaskError::Parse {
             task: task.to_owned(),
             file: file.to_owned(),
-            message: e.to_string().trim_end().to_owned(),
+            message: harness_core::bounded::shorten_message(e.to_string().trim_end()),
         })
     }
 

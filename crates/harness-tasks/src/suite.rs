@@ -173,7 +173,9 @@ impl Suite {
             Ok(text) => {
                 harness_core::check_config(SUITE_YAML, &text, harness_core::ConfigFormat::Yaml)
                     .map_err(|d| suite_err(crate::config::bounded_message(&d)))?;
-                serde_yaml::from_str(&text).map_err(|e| suite_err(e.to_string()))?
+                serde_yaml::from_str(&text).map_err(|e| {
+                    suite_err(harness_core::bounded::shorten_message(&e.to_string()))
+                })?
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => SuiteFile::default(),
             Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
