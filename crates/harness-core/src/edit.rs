@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CoreError, EditRejection};
+use crate::error::{CoreError, Diagnostic, EditRejection};
 use crate::harness::Harness;
 use crate::path::HarnessPath;
 use crate::registry::KindRegistry;
@@ -63,6 +63,23 @@ pub struct EditSet {
 }
 
 impl EditSet {
+    /// Parse an edit set written as YAML or JSON. `file` names the edit file in diagnostics,
+    /// which carry the field (`edits[2].op`) and position when the parser knows them and quote
+    /// at most a short excerpt of the input. Oversized or too deeply nested text is refused
+    /// before parsing.
+    pub fn parse(file: &str, text: &str) -> Result<EditSet, CoreError> {
+        crate::bounded::check_config(file, text, crate::bounded::ConfigFormat::Yaml)
+            .map_err(CoreError::invalid)?;
+        if text.trim().is_empty() {
+            return Err(CoreError::invalid(Diagnostic::new(
+                file,
+                "",
+                "empty edit file: expected `edits:` with a list of edits",
+            )));
+        }
+        crate::parse::parse_yaml(file, text, 0).map_err(CoreError::invalid)
+    }
+
     /// Apply to `base` as an optimizer may: every path must be a plain relative path inside
     /// a declared editable surface, outside every read-only glob, and the `surfaces` section may
     /// not change.

@@ -9,8 +9,10 @@
 //! - [`render_diff`] / [`diff_to_edits`] speak unified diffs.
 //! - [`KindRegistry`] lists the middleware kinds and builtin tools a harness may name.
 //! - [`ContentHash`] identifies harnesses and components (cache keys, version ids).
+//! - [`check_config`] / [`read_config`] bound every YAML and TOML text before it is parsed.
 
 pub mod agents;
+pub mod bounded;
 pub mod canonical;
 pub mod component;
 pub mod diff;
@@ -34,6 +36,7 @@ pub mod tool;
 mod validate;
 
 pub use agents::{SubAgent, SubAgentConfig};
+pub use bounded::{ConfigFormat, MAX_CONFIG_BYTES, MAX_NESTING_DEPTH, check_config, read_config};
 pub use component::ComponentKind;
 pub use diff::{diff_to_edits, render_diff};
 pub use edit::{Edit, EditSet};

@@ -64,10 +64,16 @@ pub(crate) fn parse_yaml<T: DeserializeOwned>(
     text: &str,
     line_offset: usize,
 ) -> Result<T, Diagnostic> {
+    crate::bounded::check_config(file, text, crate::bounded::ConfigFormat::Yaml).map_err(
+        |d| match (d.line, d.column) {
+            (Some(line), Some(column)) => d.at(line + line_offset, column),
+            _ => d,
+        },
+    )?;
     // An empty document means "all defaults" for files whose fields all have defaults.
     let source = if text.trim().is_empty() { "{}" } else { text };
     serde_yaml::from_str(source).map_err(|e| {
-        let full = e.to_string();
+        let full = crate::bounded::shorten_message(&e.to_string());
         // serde_yaml appends " at line L column C"; the position goes in its own fields.
         let message = match full.rfind(" at line ") {
             Some(i) => full[..i].to_owned(),
@@ -105,6 +111,15 @@ pub(crate) fn parse_files(raw: BTreeMap<HarnessPath, String>) -> Result<Harness,
     let mut agents = BTreeMap::new();
 
     for (path, text) in raw {
+        // Files made by edits never went through the loader's size check.
+        if let Err(d) = crate::bounded::check_size(
+            path.as_str(),
+            text.len() as u64,
+            crate::fs_io::MAX_FILE_BYTES,
+        ) {
+            diagnostics.push(d);
+            continue;
+        }
         let role = classify(&path);
         let text = match role {
             FileRole::Manifest

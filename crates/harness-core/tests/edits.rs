@@ -203,3 +203,40 @@ fn save_replaces_the_directory_and_load_reads_it_back() {
     let siblings: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
     assert_eq!(siblings.len(), 1, "staging directories were left behind");
 }
+
+#[test]
+fn edit_set_parse_errors_name_the_file_and_field_and_quote_short_excerpts() {
+    let e = EditSet::parse("dir/e.yaml", "edits:\n- op: nope\n  path: a\n").unwrap_err();
+    let CoreError::Invalid { diagnostics } = e else {
+        panic!("{e}")
+    };
+    let d = &diagnostics[0];
+    assert_eq!(d.file, "dir/e.yaml");
+    assert!(d.field.starts_with("edits[0]"), "{d}");
+    assert_eq!(d.line, Some(2), "{d}");
+    assert!(d.message.contains("unknown variant `nope`"), "{d}");
+
+    // A document that is one long string is not echoed back whole.
+    let long = "x".repeat(100_000);
+    let e = EditSet::parse("e.yaml", &long).unwrap_err().to_string();
+    assert!(
+        e.len() < 300,
+        "{} chars: {}",
+        e.len(),
+        &e[..300.min(e.len())]
+    );
+    assert!(
+        e.starts_with("e.yaml:1:1: ") && e.contains("more characters"),
+        "{e}"
+    );
+    let e = EditSet::parse(
+        "e.yaml",
+        &format!("edits:\n- op: create\n  path: a\n  {long}: 1\n"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.len() < 400, "{} chars", e.len());
+
+    let e = EditSet::parse("e.yaml", "  \n").unwrap_err().to_string();
+    assert!(e.starts_with("e.yaml: empty edit file"), "{e}");
+}

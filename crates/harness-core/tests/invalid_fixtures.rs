@@ -1,6 +1,8 @@
 //! Every folder under `fixtures/invalid/` is a harness (`harness/`), optionally an edit set
 //! (`edits.yaml`), and `expected.txt`: the first line of the error as the CLI prints it when run
-//! from the case folder. Here the library must refuse each case with that error.
+//! from the case folder. Here the library must refuse each case with that error. A problem in
+//! a file an edit wrote is printed at that edit (`edits.yaml:L:C: edits[i].content: ...`),
+//! since the harness file does not exist on disk; the library's diagnostic is its tail.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -36,8 +38,9 @@ fn every_invalid_fixture_is_refused_with_its_expected_error() {
         let loaded = Harness::load(&case.join("harness"), &registry);
         let error = if edits_file.exists() {
             let harness = loaded.unwrap_or_else(|e| panic!("{name}: base harness invalid: {e}"));
-            let edits: EditSet =
-                serde_yaml::from_str(&std::fs::read_to_string(&edits_file).unwrap()).unwrap();
+            let edits =
+                EditSet::parse("edits.yaml", &std::fs::read_to_string(&edits_file).unwrap())
+                    .unwrap();
             let before = harness.clone();
             let error = edits.apply(&harness, &registry).expect_err(&name);
             assert_eq!(harness, before, "{name}: base harness changed");
@@ -46,6 +49,20 @@ fn every_invalid_fixture_is_refused_with_its_expected_error() {
             loaded.expect_err(&name)
         };
         match &error {
+            CoreError::Invalid { diagnostics } if edits_file.exists() => {
+                let first = diagnostics[0].to_string();
+                // `edits.yaml:L:C: edits[i].content: <the library's diagnostic>`
+                let tail = expected
+                    .strip_prefix("edits.yaml:")
+                    .and_then(|rest| rest.split_once(": edits["))
+                    .and_then(|(_, rest)| rest.split_once(": "))
+                    .map(|(_, tail)| tail)
+                    .unwrap_or_else(|| panic!("{name}: expected names no edit: `{expected}`"));
+                assert!(
+                    first.contains(tail),
+                    "{name}: got `{first}`, expected it to contain `{tail}`"
+                );
+            }
             CoreError::Invalid { diagnostics } => {
                 let first = format!("harness/{}", diagnostics[0]);
                 assert!(

@@ -158,9 +158,22 @@ pub enum Habit {
 
 impl Profile {
     /// Parse and check a profile; `file` names it in errors.
+    /// Oversized or too deeply nested text is refused before the YAML parser sees it.
     pub fn from_yaml(text: &str, file: &str) -> Result<Self, SimError> {
+        harness_core::check_config(file, text, harness_core::ConfigFormat::Yaml).map_err(|d| {
+            SimError::Profile {
+                file: file.to_owned(),
+                field: "-".to_owned(),
+                message: match (d.line, d.column) {
+                    (Some(line), Some(column)) => {
+                        format!("line {line} column {column}: {}", d.message)
+                    }
+                    _ => d.message,
+                },
+            }
+        })?;
         let profile: Profile = serde_yaml::from_str(text).map_err(|e| {
-            let message = e.to_string();
+            let message = harness_core::bounded::shorten_message(&e.to_string());
             // The YAML library puts the field path first: `a.b: message at line ...`.
             let (field, rest) = match message.split_once(": ") {
                 Some((path, rest))
@@ -185,7 +198,7 @@ impl Profile {
 
     /// Load a profile file.
     pub fn load(path: &Path) -> Result<Self, SimError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SimError::Io {
+        let text = harness_core::read_config(path).map_err(|source| SimError::Io {
             path: path.to_owned(),
             source,
         })?;

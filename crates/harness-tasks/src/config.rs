@@ -141,13 +141,30 @@ pub struct TaskLimits {
     pub network: bool,
 }
 
+/// A limit diagnostic's message with its position, without the file name (the error names
+/// the file itself).
+pub(crate) fn bounded_message(d: &harness_core::Diagnostic) -> String {
+    match (d.line, d.column) {
+        (Some(line), Some(column)) => format!("line {line} column {column}: {}", d.message),
+        _ => d.message.clone(),
+    }
+}
+
 impl TaskConfig {
     /// Parse task.toml text. `task` and `file` only name the source in errors.
+    /// Oversized or too deeply nested text is refused before the TOML parser sees it.
     pub fn parse(text: &str, task: &str, file: &str) -> Result<Self, TaskError> {
+        harness_core::check_config(file, text, harness_core::ConfigFormat::Toml).map_err(|d| {
+            TaskError::Parse {
+                task: task.to_owned(),
+                file: file.to_owned(),
+                message: bounded_message(&d),
+            }
+        })?;
         toml::from_str(text).map_err(|e| TaskError::Parse {
             task: task.to_owned(),
             file: file.to_owned(),
-            message: e.to_string().trim_end().to_owned(),
+            message: harness_core::bounded::shorten_message(e.to_string().trim_end()),
         })
     }
 

@@ -100,6 +100,16 @@ pub enum TaskError {
         /// What is wrong.
         problem: String,
     },
+    /// Task dirs of a suite failed to load; every one is listed with its own error.
+    #[error("suite `{suite}`: {count} invalid task(s):\n{details}")]
+    InvalidTasks {
+        /// Suite name or folder.
+        suite: String,
+        /// How many tasks are listed.
+        count: usize,
+        /// One line per task: its error, which names the task, the file and the field.
+        details: String,
+    },
     /// The sandbox backend refused this task's environment.
     #[error("task `{task}`: backend `{backend}` cannot run it: {reason}")]
     Unsupported {
@@ -162,6 +172,7 @@ impl TaskError {
             TaskError::MissingRequirements { .. } => "MissingRequirements",
             TaskError::RewardFile { .. } => "RewardFileError",
             TaskError::Suite { .. } => "SuiteError",
+            TaskError::InvalidTasks { .. } => "InvalidTasks",
             TaskError::Unsupported { .. } => "UnsupportedEnvironment",
             TaskError::Sandbox { .. } => "SandboxError",
             TaskError::Agent { .. } => "AgentError",

@@ -16,6 +16,10 @@
 //! explicitly, never a silent default. A folder that is itself a task dir is a suite of one.
 //! Sub-folders are tasks when they hold a task.toml, instruction.md or tests/; hidden folders
 //! and other folders are skipped.
+//!
+//! A task dir that fails to load does not refuse the suite: it is kept in [`Suite::invalid`]
+//! with its error, and [`Suite::select`] refuses only a selection that includes it (listing
+//! every invalid task selected), so the good tasks still run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -86,6 +90,17 @@ pub struct SuiteTask {
     pub split: Split,
 }
 
+/// A task dir that failed to load, kept so that a selection can leave it out.
+#[derive(Debug, Clone)]
+pub struct InvalidTask {
+    /// Folder name.
+    pub id: String,
+    /// Its split (from suite.yaml lists, or stratified from its metadata).
+    pub split: Split,
+    /// Why it failed to load; it names the task, the file and the field.
+    pub error: Arc<TaskError>,
+}
+
 /// A loaded suite.
 #[derive(Debug, Clone)]
 pub struct Suite {
@@ -99,6 +114,8 @@ pub struct Suite {
     pub split_source: SplitSource,
     /// Tasks sorted by id.
     pub tasks: Vec<SuiteTask>,
+    /// Task dirs that failed to load, sorted by id.
+    pub invalid: Vec<InvalidTask>,
 }
 
 /// Which tasks of a suite to run.
@@ -149,14 +166,25 @@ impl Suite {
                     task,
                     split: Split::Unassigned,
                 }],
+                invalid: Vec::new(),
             });
         }
-        let file: SuiteFile = match std::fs::read_to_string(dir.join(SUITE_YAML)) {
-            Ok(text) => serde_yaml::from_str(&text).map_err(|e| suite_err(e.to_string()))?,
+        let file: SuiteFile = match harness_core::read_config(&dir.join(SUITE_YAML)) {
+            Ok(text) => {
+                harness_core::check_config(SUITE_YAML, &text, harness_core::ConfigFormat::Yaml)
+                    .map_err(|d| suite_err(crate::config::bounded_message(&d)))?;
+                serde_yaml::from_str(&text).map_err(|e| {
+                    suite_err(harness_core::bounded::shorten_message(&e.to_string()))
+                })?
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => SuiteFile::default(),
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                return Err(suite_err(e.to_string()));
+            }
             Err(e) => return Err(TaskError::io(dir.join(SUITE_YAML), e)),
         };
         let mut tasks = Vec::new();
+        let mut failed: Vec<(String, TaskError, Option<StratumMember>)> = Vec::new();
         let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
             .map_err(|e| TaskError::io(&dir, e))?
             .filter_map(Result::ok)
@@ -172,37 +200,125 @@ impl Suite {
                 .iter()
                 .any(|f| path.join(f).exists());
             if !hidden && looks_like_task {
-                tasks.push(Arc::new(Task::load(&path)?));
+                match Task::load(&path) {
+                    Ok(task) => tasks.push(Arc::new(task)),
+                    Err(error) => {
+                        let id = path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        let stratum = stratum_of_invalid(&path, &id);
+                        failed.push((id, error, stratum));
+                    }
+                }
             }
         }
-        if tasks.is_empty() {
+        let name = file.name.clone().unwrap_or_else(|| folder.clone());
+        if tasks.is_empty() && failed.is_empty() {
             return Err(TaskError::Suite {
                 suite: folder.clone(),
                 file: ".".into(),
                 problem: "no task dirs found (sub-folders with task.toml)".into(),
             });
         }
+        if tasks.is_empty() {
+            return Err(invalid_tasks_error(&name, failed.iter().map(|f| &f.1)));
+        }
+        // Stratified splits depend on every task's category and difficulty: without them for
+        // an invalid task, the good tasks' splits would shift, so nothing may run.
+        if file
+            .splits
+            .as_ref()
+            .is_some_and(|spec| spec.stratified.is_some())
+            && failed.iter().any(|f| f.2.is_none())
+        {
+            let unknown: Vec<&str> = failed
+                .iter()
+                .filter(|f| f.2.is_none())
+                .map(|f| f.0.as_str())
+                .collect();
+            return Err(TaskError::InvalidTasks {
+                suite: name,
+                count: failed.len(),
+                details: format!(
+                    "{}\n  stratified splits need the category and difficulty of every task, \
+                     and task.toml of {} does not parse; fix or remove them",
+                    render_errors(failed.iter().map(|f| &f.1)),
+                    unknown.join(", ")
+                ),
+            });
+        }
+        let mut members: Vec<StratumMember> = tasks
+            .iter()
+            .map(|t| StratumMember {
+                id: t.id.clone(),
+                category: t.category().map(str::to_owned),
+                difficulty: t.difficulty().map(str::to_owned),
+            })
+            .collect();
+        members.extend(failed.iter().filter_map(|f| f.2.clone()));
+        members.extend(
+            failed
+                .iter()
+                .filter(|f| f.2.is_none())
+                .map(|f| StratumMember {
+                    id: f.0.clone(),
+                    category: None,
+                    difficulty: None,
+                }),
+        );
+        members.sort_by(|a, b| a.id.cmp(&b.id));
         let (split_source, labels) =
-            assign_splits(&tasks, file.splits.as_ref()).map_err(suite_err)?;
+            assign_splits(&members, file.splits.as_ref()).map_err(suite_err)?;
+        let label = |id: &str| labels.get(id).copied().unwrap_or(Split::Unassigned);
         let tasks = tasks
             .into_iter()
             .map(|task| SuiteTask {
-                split: labels.get(&task.id).copied().unwrap_or(Split::Unassigned),
+                split: label(&task.id),
                 task,
             })
             .collect();
+        let invalid = failed
+            .into_iter()
+            .map(|(id, error, _)| InvalidTask {
+                split: label(&id),
+                id,
+                error: Arc::new(error),
+            })
+            .collect();
         Ok(Suite {
-            name: file.name.unwrap_or(folder),
+            name,
             description: file.description,
             dir,
             split_source,
             tasks,
+            invalid,
         })
     }
 
-    /// The tasks matching `selection`, in id order. Errors on a bad pattern or when nothing
-    /// matches.
+    /// The tasks matching `selection`, in id order. Errors on a bad pattern, when nothing
+    /// matches, or when the selection includes invalid tasks (the error lists every one).
+    /// Invalid tasks the selection leaves out are named in a warning on stderr; see
+    /// [`Suite::select_quietly`] for the same without it.
     pub fn select(&self, selection: &TaskSelection) -> Result<Vec<SuiteTask>, TaskError> {
+        let (chosen, skipped) = self.select_quietly(selection)?;
+        if !skipped.is_empty() {
+            eprintln!(
+                "warning: suite `{}`: skipping {} invalid task(s) outside the selection:\n{}",
+                self.name,
+                skipped.len(),
+                render_errors(skipped.iter().map(|t| t.error.as_ref()))
+            );
+        }
+        Ok(chosen)
+    }
+
+    /// [`Suite::select`] without the warning: the chosen tasks, and the invalid tasks the
+    /// selection left out.
+    pub fn select_quietly(
+        &self,
+        selection: &TaskSelection,
+    ) -> Result<(Vec<SuiteTask>, Vec<&InvalidTask>), TaskError> {
         let err = |problem: String| TaskError::Suite {
             suite: self.name.clone(),
             file: ".".into(),
@@ -213,11 +329,31 @@ impl Suite {
             builder.add(Glob::new(p).map_err(|e| err(format!("bad task pattern `{p}`: {e}")))?);
         }
         let set = builder.build().map_err(|e| err(e.to_string()))?;
+        let selected = |id: &str, split: Split| {
+            (selection.patterns.is_empty() || set.is_match(id))
+                && selection.split.is_none_or(|s| s == split)
+        };
+        let (bad, skipped): (Vec<&InvalidTask>, Vec<&InvalidTask>) =
+            self.invalid.iter().partition(|t| selected(&t.id, t.split));
+        if !bad.is_empty() {
+            let mut details = render_errors(bad.iter().map(|t| t.error.as_ref()));
+            if !skipped.is_empty() {
+                let others: Vec<&str> = skipped.iter().map(|t| t.id.as_str()).collect();
+                details.push_str(&format!(
+                    "\n  (also invalid, not selected: {})",
+                    others.join(", ")
+                ));
+            }
+            return Err(TaskError::InvalidTasks {
+                suite: self.name.clone(),
+                count: bad.len(),
+                details,
+            });
+        }
         let chosen: Vec<SuiteTask> = self
             .tasks
             .iter()
-            .filter(|t| selection.patterns.is_empty() || set.is_match(&t.task.id))
-            .filter(|t| selection.split.is_none_or(|s| s == t.split))
+            .filter(|t| selected(&t.task.id, t.split))
             .cloned()
             .collect();
         if chosen.is_empty() {
@@ -228,7 +364,7 @@ impl Suite {
             };
             return Err(err(what));
         }
-        Ok(chosen)
+        Ok((chosen, skipped))
     }
 
     /// Task count per split.
@@ -241,8 +377,36 @@ impl Suite {
     }
 }
 
+/// The category and difficulty of a task that failed to load, when its task.toml parses.
+fn stratum_of_invalid(dir: &Path, id: &str) -> Option<StratumMember> {
+    let text = harness_core::read_config(&dir.join(TASK_TOML)).ok()?;
+    let config = crate::config::TaskConfig::parse(&text, id, TASK_TOML).ok()?;
+    Some(StratumMember {
+        id: id.to_owned(),
+        category: config.metadata_str("category").map(str::to_owned),
+        difficulty: config.metadata_str("difficulty").map(str::to_owned),
+    })
+}
+
+/// One indented line per error (each names its task, file and field).
+fn render_errors<'a>(errors: impl Iterator<Item = &'a TaskError>) -> String {
+    errors
+        .map(|e| format!("  {}", e.to_string().replace('\n', "\n    ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn invalid_tasks_error<'a>(suite: &str, errors: impl Iterator<Item = &'a TaskError>) -> TaskError {
+    let errors: Vec<&TaskError> = errors.collect();
+    TaskError::InvalidTasks {
+        suite: suite.to_owned(),
+        count: errors.len(),
+        details: render_errors(errors.into_iter()),
+    }
+}
+
 fn assign_splits(
-    tasks: &[Arc<Task>],
+    members: &[StratumMember],
     spec: Option<&SplitsSpec>,
 ) -> Result<(SplitSource, BTreeMap<String, Split>), String> {
     let Some(spec) = spec else {
@@ -253,21 +417,13 @@ fn assign_splits(
         if explicit.iter().any(|l| l.is_some()) {
             return Err("splits: use either `stratified` or explicit lists, not both".into());
         }
-        let members: Vec<StratumMember> = tasks
-            .iter()
-            .map(|t| StratumMember {
-                id: t.id.clone(),
-                category: t.category().map(str::to_owned),
-                difficulty: t.difficulty().map(str::to_owned),
-            })
-            .collect();
-        let labels = stratify(&members, strat).map_err(|e| format!("splits.stratified: {e}"))?;
+        let labels = stratify(members, strat).map_err(|e| format!("splits.stratified: {e}"))?;
         return Ok((SplitSource::Stratified(strat.clone()), labels));
     }
     if explicit.iter().all(|l| l.is_none()) {
         return Ok((SplitSource::None, BTreeMap::new()));
     }
-    let known: BTreeSet<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    let known: BTreeSet<&str> = members.iter().map(|m| m.id.as_str()).collect();
     let mut labels = BTreeMap::new();
     for (split, list) in Split::ASSIGNED.iter().zip(explicit) {
         for id in list.iter().flatten() {

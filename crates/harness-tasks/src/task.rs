@@ -63,11 +63,17 @@ impl Task {
             file: file.to_owned(),
             why: why.to_owned(),
         };
+        // Every file read here is bounded (a task dir may come from anyone).
         let read = |file: &str, why: &str| -> Result<String, TaskError> {
             let path = dir.join(file);
-            match std::fs::read_to_string(&path) {
+            match harness_core::read_config(&path) {
                 Ok(text) => Ok(text),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(missing(file, why)),
+                Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Err(TaskError::Parse {
+                    task: id.clone(),
+                    file: file.to_owned(),
+                    message: e.to_string(),
+                }),
                 Err(e) => Err(TaskError::io(path, e)),
             }
         };

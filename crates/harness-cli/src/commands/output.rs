@@ -41,14 +41,17 @@ pub fn report(root: &Path, edits: Option<(&Path, &str)>, error: &CoreError) -> E
                     let mut d = Diagnostic::new(
                         file.display().to_string(),
                         field.clone(),
-                        format!("`{path}`: {rejection}"),
+                        harness_core::bounded::shorten_message(&format!("`{path}`: {rejection}")),
                     );
                     if let Some((line, column)) = locate_field(text, &field) {
                         d = d.at(line, column);
                     }
                     eprintln!("{d}");
                 }
-                None => eprintln!("{error}"),
+                None => eprintln!(
+                    "{}",
+                    harness_core::bounded::shorten_message(&error.to_string())
+                ),
             }
             ExitCode::from(BAD_INPUT)
         }

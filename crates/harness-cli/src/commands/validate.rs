@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use harness_core::{Harness, KindRegistry};
 
-use super::changes::read_changes;
+use super::changes::{read_changes, report_apply_error, report_read_error};
 use super::output::{OK, report};
 
 /// Check a harness directory, and optionally an edit set against it.
@@ -31,7 +31,7 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     };
     let (edits, text) = match read_changes(&edits_file) {
         Ok(x) => x,
-        Err(e) => return report(&args.dir, Some((&edits_file, "")), &e),
+        Err(e) => return report_read_error(&e),
     };
     match edits.apply(&harness, &registry) {
         Ok(next) => {
@@ -42,6 +42,6 @@ pub fn run(args: ValidateArgs) -> ExitCode {
             );
             ExitCode::from(OK)
         }
-        Err(e) => report(&args.dir, Some((&edits_file, &text)), &e),
+        Err(e) => report_apply_error(&args.dir, &edits_file, &text, &edits, &e),
     }
 }
