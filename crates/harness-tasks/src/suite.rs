@@ -298,19 +298,28 @@ impl Suite {
 
     /// The tasks matching `selection`, in id order. Errors on a bad pattern, when nothing
     /// matches, or when the selection includes invalid tasks (the error lists every one).
-    /// Invalid tasks the selection leaves out are named in a warning on stderr; see
-    /// [`Suite::select_quietly`] for the same without it.
+    /// Invalid tasks the selection leaves out are logged as a warning (`tracing`); see
+    /// [`Suite::select_quietly`] to get them instead, and [`Suite::skipped_warning`] for the
+    /// text.
     pub fn select(&self, selection: &TaskSelection) -> Result<Vec<SuiteTask>, TaskError> {
         let (chosen, skipped) = self.select_quietly(selection)?;
-        if !skipped.is_empty() {
-            eprintln!(
-                "warning: suite `{}`: skipping {} invalid task(s) outside the selection:\n{}",
+        if let Some(warning) = self.skipped_warning(&skipped) {
+            tracing::warn!("{warning}");
+        }
+        Ok(chosen)
+    }
+
+    /// A warning naming invalid tasks a selection left out, each with its error; `None` when
+    /// there are none.
+    pub fn skipped_warning(&self, skipped: &[&InvalidTask]) -> Option<String> {
+        (!skipped.is_empty()).then(|| {
+            format!(
+                "suite `{}`: skipping {} invalid task(s) outside the selection:\n{}",
                 self.name,
                 skipped.len(),
                 render_errors(skipped.iter().map(|t| t.error.as_ref()))
-            );
-        }
-        Ok(chosen)
+            )
+        })
     }
 
     /// [`Suite::select`] without the warning: the chosen tasks, and the invalid tasks the

@@ -130,8 +130,13 @@ async fn run_async(args: RunArgs) -> ExitCode {
         .map(TaskSelection::from_patterns)
         .unwrap_or_default();
     selection.split = split;
-    let tasks = match suite.select(&selection) {
-        Ok(t) => t,
+    let tasks = match suite.select_quietly(&selection) {
+        Ok((tasks, skipped)) => {
+            if let Some(warning) = suite.skipped_warning(&skipped) {
+                eprintln!("warning: {warning}");
+            }
+            tasks
+        }
         Err(e) => return bad_input(e),
     };
     let job_name = args.job_name.clone().unwrap_or_else(default_job_name);
