@@ -65,9 +65,10 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// namespace) need nothing here.
     fn reap_escaped(&self) {}
 
-    /// Inside paths that exist only in the verifier phase (and `/proc`, which reaches them
-    /// through `/proc/self/root`), into which links left in WORKDIR are removed before the
-    /// verifier runs. Backends whose verifier directories the agent cannot name need none.
+    /// Inside paths that exist only in the verifier phase (and `/proc` and the `/dev` entries
+    /// that lead into it, which reach them through `/proc/self/root` or open descriptors),
+    /// through which links left in WORKDIR may not resolve. Backends whose verifier
+    /// directories the agent cannot name need none.
     fn verifier_only_paths(&self) -> Vec<PathBuf> {
         Vec::new()
     }

@@ -45,7 +45,7 @@ use crate::backend::{Backend, Launch, Mounted, compose_env};
 use crate::fsops::blocking;
 use crate::host_sandbox::HostSandbox;
 use crate::hostenv::{STANDARD_PATH, find_on_path, host_path, probe_python};
-use crate::layout::{Dirs, Layout, remove_stale};
+use crate::layout::{Dirs, Layout, VERIFIER_HOME_IN_TMP, remove_stale};
 use crate::paths::{PathMap, normalize};
 use crate::process::{self, ProcessGroups, ProcessSpec};
 use crate::{EnvironmentSpec, Limits, Sandbox, SandboxError, SandboxPaths, SandboxProvider};
@@ -551,10 +551,20 @@ impl Backend for BwrapBackend {
     }
 
     fn verifier_only_paths(&self) -> Vec<PathBuf> {
-        ["/tests", "/logs", "/solution", TOOLS_DIR, "/proc"]
-            .into_iter()
-            .map(PathBuf::from)
-            .collect()
+        [
+            "/tests",
+            "/logs",
+            "/solution",
+            TOOLS_DIR,
+            "/proc",
+            "/dev/fd",
+            "/dev/stdin",
+            "/dev/stdout",
+            "/dev/stderr",
+        ]
+        .into_iter()
+        .map(PathBuf::from)
+        .collect()
     }
 
     fn path_map(&self, dirs: &Dirs, mounted: Mounted) -> PathMap {
@@ -580,13 +590,20 @@ impl Backend for BwrapBackend {
 
     fn start_env(
         &self,
-        _dirs: &Dirs,
+        dirs: &Dirs,
         call_env: &BTreeMap<String, String>,
     ) -> BTreeMap<String, String> {
+        // Where HOME is WORKDIR, the verifier gets a fresh HOME of its own under its fresh
+        // /tmp, so that no start-up file of the agent's (`.local/bin/env`, a user site) is read.
+        let home = if dirs.verifier && self.home_is_workdir() {
+            format!("/tmp/{VERIFIER_HOME_IN_TMP}")
+        } else {
+            s(&self.host.home)
+        };
         compose_env(
             [
                 ("PATH", self.host.path.clone()),
-                ("HOME", s(&self.host.home)),
+                ("HOME", home),
                 ("TMPDIR", "/tmp".to_owned()),
                 ("LANG", "C.UTF-8".to_owned()),
                 ("TERM", "dumb".to_owned()),

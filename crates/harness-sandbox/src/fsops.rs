@@ -60,6 +60,41 @@ fn clear_symlink(path: &Path) -> io::Result<()> {
     }
 }
 
+/// Most bytes [`read_regular`] returns; larger files are refused rather than loaded.
+pub(crate) const READ_CAP: u64 = 256 << 20;
+
+/// Read a regular file without blocking on what a command may have put in its place: the
+/// file is opened non-blocking (a FIFO opens at once instead of waiting for a writer), must be
+/// a regular file once open, and may not be larger than [`READ_CAP`].
+pub(crate) fn read_regular(host: &Path) -> Result<Vec<u8>, SandboxError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let refuse = |why: &str| SandboxError::Io {
+        path: host.to_path_buf(),
+        source: io::Error::new(io::ErrorKind::InvalidInput, why.to_owned()),
+    };
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(host)
+        .map_err(io_error(host))?;
+    let meta = file.metadata().map_err(io_error(host))?;
+    if !meta.is_file() {
+        return Err(refuse("not a regular file"));
+    }
+    if meta.len() > READ_CAP {
+        return Err(refuse("larger than the sandbox's read limit (256 MiB)"));
+    }
+    let mut bytes = Vec::new();
+    file.take(READ_CAP + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error(host))?;
+    if bytes.len() as u64 > READ_CAP {
+        return Err(refuse("larger than the sandbox's read limit (256 MiB)"));
+    }
+    Ok(bytes)
+}
+
 /// Write `contents` to `host`, creating parent directories.
 pub(crate) fn write_file(host: &Path, contents: &[u8]) -> Result<(), SandboxError> {
     if let Some(parent) = host.parent() {

@@ -146,7 +146,7 @@ impl Sandbox for HostSandbox {
         let path = path.to_owned();
         blocking(move || {
             let host = map.resolve(&path)?;
-            std::fs::read(&host).map_err(io_error(&host))
+            fsops::read_regular(&host)
         })
         .await
     }
@@ -246,7 +246,7 @@ impl Sandbox for HostSandbox {
             let dirs = inner.layout.enter_verifier_phase()?;
             let protected = inner.backend.verifier_only_paths();
             let inside = inner.backend.inside_workdir(&dirs);
-            let sweep = links::remove_links_into(&dirs.work, &inside, &protected);
+            let sweep = links::sanitize_workdir(&dirs.work, &inside, &protected);
             Ok(VerifierPhaseReport {
                 removed_links: sweep.removed,
                 links_check_truncated: sweep.truncated,

@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use crate::fsops::{self, io_error};
+use crate::sys;
 use crate::{SandboxError, SandboxPaths};
 
 /// Prefix of every sandbox root under the base directory.
@@ -46,7 +47,13 @@ pub(crate) struct Dirs {
     pub tmp: PathBuf,
     /// Read-only tools (offline shims) once mounted.
     pub tools: PathBuf,
+    /// Whether these are the verifier phase's directories.
+    pub verifier: bool,
 }
+
+/// Name of the verifier's HOME under its TMPDIR, for backends whose HOME is WORKDIR (a task
+/// with `WORKDIR /root`): the verifier must not take its start-up files from the agent's.
+pub(crate) const VERIFIER_HOME_IN_TMP: &str = ".home";
 
 impl Dirs {
     /// The well-known directories as host paths.
@@ -121,7 +128,7 @@ fn lock_root(root: &Path) -> Option<File> {
 }
 
 /// Fresh phase directories under `root`, with `work` as WORKDIR.
-fn phase_dirs(root: &Path, work: PathBuf) -> Result<Dirs, SandboxError> {
+fn phase_dirs(root: &Path, work: PathBuf, verifier: bool) -> Result<Dirs, SandboxError> {
     let dirs = Dirs {
         root: root.to_path_buf(),
         work,
@@ -131,6 +138,7 @@ fn phase_dirs(root: &Path, work: PathBuf) -> Result<Dirs, SandboxError> {
         home: root.join("home"),
         tmp: root.join("tmp"),
         tools: root.join("tools"),
+        verifier,
     };
     for dir in [
         &dirs.logs.join("verifier"),
@@ -142,6 +150,10 @@ fn phase_dirs(root: &Path, work: PathBuf) -> Result<Dirs, SandboxError> {
         &dirs.tools,
     ] {
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+    }
+    if verifier {
+        let home = dirs.tmp.join(VERIFIER_HOME_IN_TMP);
+        std::fs::create_dir_all(&home).map_err(io_error(&home))?;
     }
     Ok(dirs)
 }
@@ -162,6 +174,7 @@ impl Layout {
                 home: PathBuf::new(),
                 tmp: PathBuf::new(),
                 tools: PathBuf::new(),
+                verifier: false,
             }),
             roots: Mutex::new(vec![root]),
         };
@@ -169,7 +182,7 @@ impl Layout {
         let root_path = layout.dirs().root;
         let work = root_path.join("work");
         std::fs::create_dir_all(&work).map_err(io_error(&work))?;
-        let dirs = phase_dirs(&root_path, work)?;
+        let dirs = phase_dirs(&root_path, work, false)?;
         *layout.dirs.lock().unwrap_or_else(|e| e.into_inner()) = dirs;
         Ok(layout)
     }
@@ -186,10 +199,20 @@ impl Layout {
     pub(crate) fn enter_verifier_phase(&self) -> Result<Dirs, SandboxError> {
         let current = self.dirs();
         restore_traversal(&current.root);
-        ensure_real_dir(&current.work)?;
-        restore_traversal(&current.work);
         let root = new_root(&self.base)?;
-        let dirs = phase_dirs(&root.path, current.work);
+        // A command that replaced the root itself (possible on `local`) leaves no WORKDIR to
+        // restore in place: the verifier gets an empty one, and the tests fail as they should.
+        let work = match ensure_real_dir(&current.work) {
+            Ok(()) => current.work,
+            Err(err) => {
+                tracing::warn!(%err, "WORKDIR could not be restored; the verifier gets an empty one");
+                root.path.join("work")
+            }
+        };
+        restore_traversal(&work);
+        let dirs = std::fs::create_dir_all(&work)
+            .map_err(io_error(&work))
+            .and_then(|()| phase_dirs(&root.path, work, true));
         self.roots
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -278,14 +301,28 @@ pub fn remove_stale(base: Option<&Path>) -> usize {
 }
 
 fn is_stale(root: &Path, meta: &std::fs::Metadata) -> bool {
-    match File::open(root.join(LOCK_FILE)) {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    // Only our own roots: another user's are theirs to clean.
+    if meta.uid() != sys::effective_uid() {
+        return false;
+    }
+    // Non-blocking and without following links, so that a FIFO or a link planted under the
+    // lock file's name cannot hang or redirect the scan; it must be a regular file.
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(root.join(LOCK_FILE));
+    match opened {
         // A lock we can take means no live owner holds it.
-        Ok(file) => file.try_lock().is_ok(),
-        Err(_) => meta
+        Ok(file) => file.metadata().is_ok_and(|m| m.is_file()) && file.try_lock().is_ok(),
+        // No lock file at all: an owner that died before making one, once it is old enough.
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => meta
             .modified()
             .ok()
             .and_then(|m| SystemTime::now().duration_since(m).ok())
             .is_some_and(|age| age > CREATION_GRACE),
+        // Anything else (no permission, a link, ...) is not proof that the owner is gone.
+        Err(_) => false,
     }
 }
 
@@ -346,7 +383,16 @@ mod tests {
         // A root being created right now: no lock file yet, but young.
         let young = base.path().join(format!("{ROOT_PREFIX}young"));
         std::fs::create_dir_all(&young).unwrap();
+        // A FIFO planted under the lock file's name neither hangs the scan nor counts as free.
+        let fifo = base.path().join(format!("{ROOT_PREFIX}fifo"));
+        std::fs::create_dir_all(&fifo).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(fifo.join(LOCK_FILE))
+            .status()
+            .unwrap();
+        assert!(made.success());
         assert_eq!(remove_stale(Some(base.path())), 1);
+        assert!(fifo.exists());
         assert!(!dead.exists());
         assert!(young.exists());
         assert!(live.dirs().root.exists());

@@ -21,6 +21,11 @@ pub struct Limits {
     pub open_files: Option<u64>,
     /// Core dump size in bytes (`RLIMIT_CORE`); 0 keeps crashes from filling the disk.
     pub core_dump_bytes: Option<u64>,
+    /// Data segment and private writable mappings per process in bytes (`RLIMIT_DATA`): the
+    /// memory a process can actually commit, unlike the address space, which runtimes such as
+    /// V8 or the JVM reserve by the gigabyte without using it. Set from a task's memory request.
+    #[serde(default)]
+    pub data_bytes: Option<u64>,
     /// Processes (threads, on Linux) of the user (`RLIMIT_NPROC`). Off by default: the kernel
     /// counts every process of the user, not only the sandbox's, and does not apply it to
     /// root.
@@ -36,6 +41,7 @@ impl Default for Limits {
             file_size_bytes: Some(8 << 30),
             open_files: Some(4096),
             core_dump_bytes: Some(0),
+            data_bytes: None,
             processes: None,
         }
     }
@@ -50,33 +56,34 @@ impl Limits {
             file_size_bytes: None,
             open_files: None,
             core_dump_bytes: None,
+            data_bytes: None,
             processes: None,
         }
     }
 
     /// These limits tightened by the environment's requests, and a record of how each request
-    /// is enforced. Memory becomes the address-space limit of every process (the fallback
-    /// where no cgroup is available: it bounds each process, not their sum); a CPU count
-    /// cannot be enforced by resource limits and is recorded only.
+    /// is enforced. Memory becomes the data limit (`RLIMIT_DATA`) of every process (the
+    /// fallback where no cgroup is available: it bounds each process, not their sum); a CPU
+    /// count cannot be enforced by resource limits and is recorded only.
     pub fn for_environment(&self, spec: &EnvironmentSpec) -> (Limits, Vec<AppliedLimit>) {
         let mut limits = self.clone();
         let mut applied = Vec::new();
         let memory = spec.memory_mb.map(|mb| mb.saturating_mul(1 << 20));
         if let Some(bytes) = memory {
             let value = limits
-                .address_space_bytes
+                .data_bytes
                 .map_or(bytes, |current| current.min(bytes));
-            limits.address_space_bytes = Some(value);
+            limits.data_bytes = Some(value);
         }
         applied.push(AppliedLimit {
             resource: "memory".to_owned(),
             requested: spec.memory_mb.map(|mb| format!("{mb} MiB")),
-            enforcement: if limits.address_space_bytes.is_some() {
+            enforcement: if limits.data_bytes.is_some() {
                 Enforcement::Rlimit
             } else {
                 Enforcement::NotEnforced
             },
-            value: limits.address_space_bytes,
+            value: limits.data_bytes,
         });
         applied.push(AppliedLimit {
             resource: "cpus".to_owned(),
@@ -106,6 +113,7 @@ impl Limits {
             (Resource::FileSize, self.file_size_bytes),
             (Resource::OpenFiles, self.open_files),
             (Resource::Core, self.core_dump_bytes),
+            (Resource::Data, self.data_bytes),
             (Resource::Processes, self.processes),
         ]
         .into_iter()
@@ -143,11 +151,16 @@ mod tests {
             ..EnvironmentSpec::default()
         };
         let (limits, applied) = Limits::default().for_environment(&spec);
-        assert_eq!(limits.address_space_bytes, Some(2048 << 20));
+        assert_eq!(limits.data_bytes, Some(2048 << 20));
+        // The address space stays generous: runtimes reserve far more than they use.
+        assert_eq!(
+            limits.address_space_bytes,
+            Limits::default().address_space_bytes
+        );
         assert_eq!(applied[0].enforcement, Enforcement::Rlimit);
         assert_eq!(applied[0].requested.as_deref(), Some("2048 MiB"));
         assert_eq!(applied[1].enforcement, Enforcement::NotEnforced);
         let (limits, _) = Limits::unlimited().for_environment(&EnvironmentSpec::default());
-        assert_eq!(limits.address_space_bytes, None);
+        assert_eq!(limits.data_bytes, None);
     }
 }

@@ -1,5 +1,6 @@
-//! Process hygiene shared by every backend: each command runs as the leader of its own process
-//! group with a cleared environment, null stdin unless given, resource limits and capped
+//! Process hygiene shared by every backend: each command runs as the leader of its own session
+//! and process group (so nothing it starts can join the harness's group, and it has no
+//! controlling terminal to push input into) with a cleared environment, null stdin unless given, resource limits and capped
 //! output; when it ends, times out or is abandoned, the whole group is killed.
 
 use std::collections::{BTreeMap, HashSet};
@@ -165,7 +166,8 @@ pub(crate) async fn run(
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
+        // No `process_group(0)`: the child calls setsid() itself (see `sys::setup_child`),
+        // which makes it the leader of a new session and of a process group of the same id.
         .kill_on_drop(true);
 
     let state_pipe = if spec.capture_state {

@@ -4,7 +4,8 @@
 //! The harness process becomes a child subreaper, so such processes are re-parented to it
 //! when their parent dies instead of vanishing under init. A sweep then kills every child of
 //! the harness that lives in a process group other than the harness's own and other than a
-//! command group still running: by the local backend's rule, background processes end with
+//! command group still running (every command starts a session of its own, so none of its
+//! processes can join the harness's group): by the local backend's rule, background processes end with
 //! the command that started them. The rule's limit: a child that code embedding this crate
 //! started in a process group of its own (not through a sandbox) looks the same; see the
 //! `local` module docs.
@@ -24,9 +25,9 @@ static SPAWNING: RwLock<()> = RwLock::new(());
 /// Whether this process became a subreaper (tried once).
 static SUBREAPER: OnceLock<bool> = OnceLock::new();
 
-/// Rounds of a sweep: killing a process re-parents its own children to us, which the next
-/// round finds.
-const ROUNDS: usize = 16;
+/// Most rounds of a sweep: killing a process re-parents its own children to us, which the
+/// next round finds; a sweep ends as soon as a round finds nothing.
+const ROUNDS: usize = 256;
 
 /// Make the harness process a subreaper, once. Returns whether it is one.
 pub(crate) fn enable() -> bool {

@@ -20,6 +20,8 @@ pub(crate) enum Resource {
     OpenFiles,
     /// Core dump size in bytes (`RLIMIT_CORE`).
     Core,
+    /// Data segment and private writable mappings in bytes (`RLIMIT_DATA`).
+    Data,
     /// Processes of the real user (`RLIMIT_NPROC`).
     Processes,
 }
@@ -46,6 +48,7 @@ fn set_limit(resource: Resource, value: u64) -> io::Result<()> {
             Resource::FileSize => libc::setrlimit(libc::RLIMIT_FSIZE, &limit),
             Resource::OpenFiles => libc::setrlimit(libc::RLIMIT_NOFILE, &limit),
             Resource::Core => libc::setrlimit(libc::RLIMIT_CORE, &limit),
+            Resource::Data => libc::setrlimit(libc::RLIMIT_DATA, &limit),
             Resource::Processes => libc::setrlimit(libc::RLIMIT_NPROC, &limit),
         }
     };
@@ -70,6 +73,7 @@ pub(crate) fn hard_limit(resource: Resource) -> Option<u64> {
             Resource::FileSize => libc::getrlimit(libc::RLIMIT_FSIZE, &mut limit),
             Resource::OpenFiles => libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit),
             Resource::Core => libc::getrlimit(libc::RLIMIT_CORE, &mut limit),
+            Resource::Data => libc::getrlimit(libc::RLIMIT_DATA, &mut limit),
             Resource::Processes => libc::getrlimit(libc::RLIMIT_NPROC, &mut limit),
         }
     };
@@ -91,6 +95,13 @@ pub(crate) fn setup_child(
     state_fd: Option<RawFd>,
 ) {
     let hook = move || -> io::Result<()> {
+        // A new session: the command leads its own group (the group kill reaches everything
+        // that stays in it), and nothing it starts can join the harness's group, which is only
+        // possible within one session. It also drops the controlling terminal.
+        // SAFETY: setsid takes no arguments and is async-signal-safe.
+        if unsafe { libc::setsid() } < 0 {
+            return Err(io::Error::last_os_error());
+        }
         for (resource, value) in &limits {
             set_limit(*resource, *value)?;
         }
@@ -152,23 +163,36 @@ pub(crate) fn become_subreaper() -> io::Result<()> {
     }
 }
 
+/// This process's effective user id.
+pub(crate) fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
 /// This process's process group.
 pub(crate) fn own_process_group() -> i32 {
     // SAFETY: getpgrp has no preconditions and cannot fail.
     unsafe { libc::getpgrp() }
 }
 
-/// SIGKILL one process (refusing ids that address groups or everyone), then reap it. Only for
-/// children of this process that no other code waits for.
+/// SIGKILL one process (refusing ids that address groups or everyone), then reap it if it has
+/// died within a few milliseconds (a process that has not is reaped by a later sweep). Only
+/// for children of this process that no other code waits for.
 pub(crate) fn kill_and_reap(pid: i32) {
     if pid <= 1 {
         return;
     }
     // SAFETY: kill has no memory-safety preconditions; a positive pid addresses one process.
     let _ = unsafe { libc::kill(pid, libc::SIGKILL) };
-    let mut status = 0;
-    // SAFETY: waitpid writes the status into a local we own; the pid is a child of ours.
-    let _ = unsafe { libc::waitpid(pid, &mut status, 0) };
+    for _ in 0..20 {
+        let mut status = 0;
+        // SAFETY: waitpid writes the status into a local we own; WNOHANG never blocks.
+        let rc = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if rc != 0 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_micros(500));
+    }
 }
 
 /// SIGKILL, for [`signal_group`].

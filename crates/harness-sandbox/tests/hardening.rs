@@ -39,7 +39,7 @@ async fn verifier_phase_starts_from_fresh_directories() {
         let seen = run(
             &*sb,
             "cat kept.txt; ls -A \"$LOGS_DIR/verifier\" | wc -l; ls -A \"$HOME/.local\" 2>/dev/null | wc -l; \
-             ls -A \"${TMPDIR:-/tmp}\" | wc -l; \
+             ls -A \"${TMPDIR:-/tmp}\" | grep -c planted; \
              echo 0 > \"$LOGS_DIR/verifier/reward.txt\" && echo writable",
         )
         .await;
@@ -238,4 +238,42 @@ async fn bwrap_shows_no_host_trees() {
         "{}",
         basics.stderr.text_with_marker()
     );
+}
+
+#[tokio::test]
+async fn commands_cannot_join_the_harness_process_group() {
+    // Every command leads a session of its own; moving into the harness's group (where
+    // neither the group kill nor the sweep would look) is refused by the kernel.
+    let own_group = std::process::Command::new("ps")
+        .args(["-o", "pgid=", "-p", &std::process::id().to_string()])
+        .output()
+        .unwrap();
+    let own_group = String::from_utf8_lossy(&own_group.stdout).trim().to_owned();
+    let sb = local().create(&EnvironmentSpec::default()).await.unwrap();
+    let script = format!(
+        "python3 -c 'import os\ntry:\n    os.setpgid(0, {own_group})\n    print(\"joined\")\nexcept OSError as e:\n    print(\"refused\", e.errno)'"
+    );
+    let tried = run(&*sb, &script).await;
+    assert!(
+        out(&tried).starts_with("refused"),
+        "{}: {}",
+        out(&tried),
+        tried.stderr.text_with_marker()
+    );
+}
+
+#[tokio::test]
+async fn reading_a_fifo_does_not_block() {
+    for provider in providers().await {
+        let name = provider.name().to_owned();
+        let sb = provider.create(&spec_for(&*provider)).await.unwrap();
+        run(&*sb, "mkfifo pipe && ln -s pipe link").await;
+        for path in ["pipe", "link"] {
+            let read = tokio::time::timeout(Duration::from_secs(5), sb.read_file(path)).await;
+            let Ok(result) = read else {
+                panic!("{name}: reading a FIFO through `{path}` blocked");
+            };
+            assert!(result.is_err(), "{name}: {path}");
+        }
+    }
 }

@@ -168,13 +168,16 @@ pub async fn read_rewards(
             continue;
         }
         let path = format!("{dir}/{name}");
+        // The file is whatever test.sh (and agent code it ran) left: a link out of the
+        // sandbox, a FIFO, an unreadable or huge file is the task's outcome (a verifier error,
+        // scored 0), never an infrastructure error that would leave the trial out of the score.
         let bytes = sandbox
             .read_file(&path)
             .await
-            .map_err(|source| TaskError::Sandbox {
+            .map_err(|source| TaskError::RewardFile {
                 task: task.to_owned(),
-                phase: "verifier".into(),
-                source,
+                file: path.clone(),
+                problem: format!("cannot be read: {source}"),
             })?;
         *slot = Some(String::from_utf8(bytes).map_err(|_| TaskError::RewardFile {
             task: task.to_owned(),

@@ -45,6 +45,9 @@ pub struct Task {
     pub plan: BuildPlan,
     /// sha256 over the task's files; see [`crate::checksum`].
     pub checksum: String,
+    /// sha256 over `tests/` alone, taken at load: the verifier refuses tests that changed
+    /// since (on a backend that does not hide the suite, an agent could edit them).
+    pub tests_checksum: String,
     /// Where the task uses Harbor absolute paths; non-empty means it needs a backend that
     /// mounts them.
     pub absolute_paths: Vec<AbsolutePathUse>,
@@ -94,6 +97,7 @@ impl Task {
         };
         let mut task = Task {
             checksum: task_checksum(&dir)?,
+            tests_checksum: task_checksum(&dir.join("tests"))?,
             id,
             dir,
             config,

@@ -241,6 +241,16 @@ async fn phases(
                 occurred_at: OffsetDateTime::now_utc(),
             });
         }
+        Ok(VerifierOutcome::Refused(why)) => {
+            result.reward = Some(0.0);
+            result.outcome = OutcomeClass::Fail;
+            result.exception_info = Some(ExceptionInfo {
+                exception_type: "VerifierRefused".into(),
+                exception_message: format!("task `{}`: verifier not run: {why}", task.id),
+                exception_traceback: String::new(),
+                occurred_at: OffsetDateTime::now_utc(),
+            });
+        }
         Ok(VerifierOutcome::TimedOut(limit)) => {
             result.outcome = OutcomeClass::VerifierTimeout;
             result.exception_info = Some(ExceptionInfo {

@@ -6,8 +6,8 @@
 //! [`Sandbox::enter_verifier_phase`] kills every process of the agent phase and gives the
 //! verifier fresh logs, HOME and TMPDIR directories made from the host side; the shims are a
 //! read-only mount made after that; the environment is built anew (no variable of the agent
-//! phase carries over), with `PYTHONNOUSERSITE=1` and `PYTHONDONTWRITEBYTECODE=1` so that
-//! Python does not import from a user site or trust bytecode it did not write. Any setup
+//! phase carries over), with `PYTHONNOUSERSITE=1` (no user site to import from) and
+//! `PYTHONDONTWRITEBYTECODE=1` (the verifier leaves no bytecode in WORKDIR or the tests). Any setup
 //! step that fails is an infrastructure error, never a pass. See `docs/reward-integrity.md`.
 
 use std::collections::BTreeMap;
@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use harness_sandbox::{ExecOptions, ExecOutput, ExitStatus, MountKind, Sandbox};
 
 use crate::TaskError;
+use crate::checksum::task_checksum;
 use crate::reward::{RewardRead, read_rewards};
 use crate::shims::OfflineShims;
 use crate::task::Task;
@@ -32,6 +33,16 @@ pub enum VerifierOutcome {
     Finished(RewardRead),
     /// test.sh ran past the verifier timeout.
     TimedOut(Duration),
+    /// The verifier was not run because WORKDIR could not be made safe to verify (say, too
+    /// large to check for links into the verifier's directories): the agent's outcome, scored
+    /// as a failure.
+    Refused(String),
+}
+
+/// What `execute` did.
+enum Executed {
+    Ran(ExecOutput),
+    Refused(String),
 }
 
 /// Everything one verifier run produced.
@@ -67,7 +78,8 @@ pub async fn run_verifier(
     let (outcome, transcript, exit_code) =
         match execute(task, sandbox, timeout, offline, &mut notes).await {
             Err(e) => (Err(e), None, None),
-            Ok(output) => {
+            Ok(Executed::Refused(why)) => (Ok(VerifierOutcome::Refused(why)), None, None),
+            Ok(Executed::Ran(output)) => {
                 let exit_code = match output.status {
                     ExitStatus::Code(c) => Some(c),
                     ExitStatus::Signal(_) => None,
@@ -101,7 +113,7 @@ async fn execute(
     timeout: Duration,
     offline: bool,
     notes: &mut Vec<String>,
-) -> Result<ExecOutput, TaskError> {
+) -> Result<Executed, TaskError> {
     let sandbox_err = |source| TaskError::Sandbox {
         task: task.id.clone(),
         phase: "verifier".into(),
@@ -112,12 +124,30 @@ async fn execute(
         format!("verifier: removed a link from WORKDIR into the verifier's directories: {link}")
     }));
     if phase.links_check_truncated {
-        notes.push("verifier: WORKDIR too large to check every link".to_owned());
+        // Fail closed: an unchecked link could let the agent's files stand in for the tests'.
+        return Ok(Executed::Refused(
+            "WORKDIR could not be checked in full for links into the verifier's directories \
+             (too many entries, or unreadable directories)"
+                .to_owned(),
+        ));
     }
     let tests = sandbox
         .mount(MountKind::Tests, &task.tests_dir())
         .await
         .map_err(sandbox_err)?;
+    // The tests the verifier is about to run must be the ones the suite was loaded with: on a
+    // backend that does not hide the suite (`local`), an agent could have edited them. The
+    // copy is checked where the backend shows it on the host, else the source.
+    let copy = sandbox
+        .host_paths()
+        .map_or_else(|| task.tests_dir(), |p| std::path::PathBuf::from(p.tests));
+    let now = task_checksum(&copy)?;
+    if now != task.tests_checksum {
+        return Ok(Executed::Refused(format!(
+            "the task's tests/ changed since the suite was loaded (sha256 {} then, {now} now)",
+            task.tests_checksum
+        )));
+    }
     let shims = match offline {
         true => Some(OfflineShims::install(sandbox).await.map_err(sandbox_err)?),
         false => None,
@@ -139,10 +169,14 @@ async fn execute(
         output_cap: VERIFIER_OUTPUT_CAP,
         ..ExecOptions::default()
     };
-    sandbox.exec(&command, options).await.map_err(sandbox_err)
+    sandbox
+        .exec(&command, options)
+        .await
+        .map(Executed::Ran)
+        .map_err(sandbox_err)
 }
 
 /// Python settings of every verifier run: no user site directory (a `usercustomize.py`
-/// there would run first) and no bytecode written (nor left for a later run to trust).
+/// there would run first) and no bytecode written into WORKDIR or the tests.
 pub const VERIFIER_PYTHON_ENV: [(&str, &str); 2] =
     [("PYTHONNOUSERSITE", "1"), ("PYTHONDONTWRITEBYTECODE", "1")];

@@ -4,7 +4,8 @@
 //! pass, and never an infrastructure error the agent could use to have a trial retried or
 //! dropped. Scripts in `any/` attack a task that runs on every backend, scripts in `answer/` a
 //! task whose test compares the agent's file with an expected file shipped in `tests/`
-//! (`base/expected-answer`, every backend); scripts in `tb2/` attack a TB2-style task
+//! (`base/expected-answer`, every backend); scripts in `home/` a TB2-style task whose WORKDIR
+//! is HOME (`base/home-workdir`, bwrap); scripts in `tb2/` attack a TB2-style task
 //! (uvx pytest, `/app`), which needs bwrap.
 //!
 //! `docs/reward-integrity.md` lists each attack and why it fails.
@@ -17,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use harness_sandbox::SandboxProvider;
-use harness_tasks::{JobOutput, OracleAgent, OutcomeClass, Suite, TaskSelection};
+use harness_tasks::{
+    JobOptions, JobOutput, JobRunner, OracleAgent, OutcomeClass, Suite, TaskSelection,
+};
 
 /// Copy a task dir, replacing its solution with `script`.
 fn hostile_task(base: &Path, script: &Path, dest: &Path) {
@@ -60,12 +63,21 @@ fn hostile_suite(kind: &str, base: &Path, root: &Path) -> PathBuf {
     suite
 }
 
+/// Run the oracle over a suite. On `local`, one trial at a time: there, concurrent trials
+/// share the host as one user, and an agent can write into a neighbour's verifier folder while
+/// that neighbour is being verified (`docs/reward-integrity.md` says so); only bwrap keeps
+/// concurrent trials apart.
 async fn run_oracle(provider: Arc<dyn SandboxProvider>, suite_dir: &Path, job: &str) -> JobOutput {
     let suite = Suite::load(suite_dir).unwrap();
     let tasks = suite.select(&TaskSelection::default()).unwrap();
     // Outside the suite folder, which is scanned for tasks.
     let out = suite_dir.parent().unwrap().join(format!("runs-{job}"));
-    common::run_all(provider, Arc::new(OracleAgent), &suite, &tasks, &out, job).await
+    let mut options = JobOptions::new(job);
+    options.jobs = if provider.name() == "local" { 1 } else { 2 };
+    JobRunner::new(provider, Arc::new(OracleAgent))
+        .run(&suite, &tasks, &out, &options)
+        .await
+        .unwrap()
 }
 
 /// Every trial failed as a task (reward 0, outcome `fail`).
@@ -114,13 +126,21 @@ async fn attacks_score_zero_on_bwrap() {
             assert!(
                 t.environment_notes
                     .iter()
-                    .any(|n| n.contains("removed a link") && n.contains("tests")),
+                    .any(|n| n.contains("removed a link")),
                 "{}: {:?}",
                 t.task_name,
                 t.environment_notes
             );
         }
     }
+
+    let home = hostile_suite(
+        "home",
+        &common::fixtures("hostile/base/home-workdir"),
+        root.path(),
+    );
+    let output = run_oracle(provider.clone(), &home, "bwrap-home").await;
+    assert_all_failed(&output, "bwrap (WORKDIR is HOME)");
 
     let tb2 = hostile_suite(
         "tb2",
@@ -164,6 +184,10 @@ async fn base_tasks_pass_with_their_solution() {
         copy_dir(
             &common::fixtures("tb2").join("status-report"),
             &suite_dir.join("status-report"),
+        );
+        copy_dir(
+            &common::fixtures("hostile/base/home-workdir"),
+            &suite_dir.join("home-workdir"),
         );
         let output = run_oracle(provider, &suite_dir, "bwrap").await;
         common::assert_all_rewards(&output, 1.0);

@@ -37,7 +37,8 @@ const TERMINATED: u8 = 143;
 /// What `--sandbox local` does not protect against, printed when it is chosen.
 const LOCAL_WARNING: &str = "warning: --sandbox local is not isolation: commands run as you, \
     with your files (including the task's tests and solution), your network and your \
-    processes visible; use it only for agents you trust, and bwrap to score any other";
+    processes visible, and concurrent trials can reach each other; use it only for agents you \
+    trust, and bwrap to score any other";
 
 /// Run tasks of a suite with an agent.
 #[derive(Debug, clap::Args)]
@@ -107,7 +108,11 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(INTERNAL);
         }
     };
-    runtime.block_on(run_async(args))
+    let code = runtime.block_on(run_async(args));
+    // Dropped trials clean up as the runtime shuts down; a blocking file operation that does
+    // not return must not keep the process alive after a signal.
+    runtime.shutdown_timeout(Duration::from_secs(10));
+    code
 }
 
 fn bad_input(message: impl std::fmt::Display) -> ExitCode {

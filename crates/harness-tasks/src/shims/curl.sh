@@ -36,12 +36,14 @@ fi
 :
 SCRIPT
 }
+# Real curl exits 23 when it cannot write its output; so must the stand-in, or a script would
+# go on to run whatever file was already there.
 if [ -n "$out" ] && [ "$out" != "-" ]; then
-  payload > "$out"
+  payload > "$out" || exit 23
 elif [ "$remote" = 1 ] && [ ${#urls[@]} -gt 0 ]; then
   name="${urls[0]##*/}"
   name="${name%%\?*}"
-  payload > "${name:-index.html}"
+  payload > "${name:-index.html}" || exit 23
 else
   payload
 fi

@@ -24,7 +24,10 @@ case "$sub" in
       esac
       shift
     done
-    mkdir -p "$dir/bin" && : > "$dir/bin/activate"
+    # Like the real `uv venv`, start from an empty directory; never keep (and later source)
+    # an activate script that was there before, and fail if the stand-in cannot be written.
+    rm -rf "$dir" && mkdir -p "$dir/bin" && : > "$dir/bin/activate" \
+      || { shim_note "uv venv $dir: cannot create the environment"; exit 1; }
     shim_note "uv venv $dir: stand-in environment (the host's python3 is used)"
     exit 0 ;;
   run)
