@@ -5,7 +5,9 @@
 //! dropped. Scripts in `any/` attack a task that runs on every backend, scripts in `answer/` a
 //! task whose test compares the agent's file with an expected file shipped in `tests/`
 //! (`base/expected-answer`, every backend); scripts in `home/` a TB2-style task whose WORKDIR
-//! is HOME (`base/home-workdir`, bwrap); scripts in `tb2/` attack a TB2-style task
+//! is HOME (`base/home-workdir`, bwrap); scripts in `agent-code/` are the agent's code run by
+//! the tests (`base/runs-agent-code`, every backend), which must not hang the harness or turn
+//! the trial into an outcome left out of scores; scripts in `tb2/` attack a TB2-style task
 //! (uvx pytest, `/app`), which needs bwrap.
 //!
 //! `docs/reward-integrity.md` lists each attack and why it fails.
@@ -17,7 +19,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use harness_sandbox::SandboxProvider;
+use harness_sandbox::{LocalOptions, LocalProvider, SandboxProvider};
 use harness_tasks::{
     JobOptions, JobOutput, JobRunner, OracleAgent, OutcomeClass, Suite, TaskSelection,
 };
@@ -89,6 +91,52 @@ fn assert_all_failed(output: &JobOutput, backend: &str) {
     );
 }
 
+/// Every trial scored 0 and counts in the mean: not a pass, and not an outcome that is left
+/// out of scores (model or infrastructure error). For attacks by the agent's code while the
+/// verifier runs it, whose natural outcome is a verifier error or a missing reward.
+fn assert_all_scored_zero(output: &JobOutput, backend: &str) {
+    common::assert_trials(output, &format!("score 0 and count on {backend}"), |t| {
+        t.reward.unwrap_or(0.0) == 0.0
+            && !matches!(
+                t.outcome,
+                OutcomeClass::Pass
+                    | OutcomeClass::Partial
+                    | OutcomeClass::InfrastructureError
+                    | OutcomeClass::ModelError
+            )
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_code_run_by_the_tests_cannot_hang_or_escape_the_score() {
+    let root = tempfile::tempdir().unwrap();
+    let base = common::fixtures("hostile/base/runs-agent-code");
+    let suite = hostile_suite("agent-code", &base, root.path());
+    let mut providers = vec![local_in(&root.path().join("sandboxes"))];
+    providers.extend(common::bwrap().await);
+    for provider in providers {
+        let name = provider.name().to_owned();
+        // A reader that blocked on the FIFO would hang here; the bound makes that a failure.
+        let output = tokio::time::timeout(
+            std::time::Duration::from_secs(120),
+            run_oracle(provider, &suite, &format!("agent-code-{name}")),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{name}: the run hung on a reward file"));
+        assert_all_scored_zero(&output, &name);
+    }
+}
+
+/// A local provider whose sandboxes live under `base`: a local agent can write anywhere its
+/// user can, including other sandboxes in the shared temp dir, so the attacks on `local` are
+/// kept away from the bwrap trials that run beside them in this test binary.
+fn local_in(base: &Path) -> Arc<dyn SandboxProvider> {
+    Arc::new(LocalProvider::new(LocalOptions {
+        base_dir: Some(base.to_path_buf()),
+        ..LocalOptions::default()
+    }))
+}
+
 fn word_frequency_task() -> PathBuf {
     common::bundled_suite_dir().join("word-frequency-report")
 }
@@ -101,10 +149,11 @@ fn expected_answer_task() -> PathBuf {
 async fn attacks_score_zero_on_local() {
     let root = tempfile::tempdir().unwrap();
     let suite = hostile_suite("any", &word_frequency_task(), root.path());
-    let output = run_oracle(common::local(), &suite, "local").await;
+    let local = local_in(&root.path().join("sandboxes"));
+    let output = run_oracle(local.clone(), &suite, "local").await;
     assert_all_failed(&output, "local");
     let suite = hostile_suite("answer", &expected_answer_task(), root.path());
-    let output = run_oracle(common::local(), &suite, "local-answer").await;
+    let output = run_oracle(local, &suite, "local-answer").await;
     assert_all_failed(&output, "local (expected-answer task)");
 }
 
@@ -162,6 +211,10 @@ async fn base_tasks_pass_with_their_solution() {
         &suite_dir.join("word-frequency-report"),
     );
     copy_dir(&expected_answer_task(), &suite_dir.join("expected-answer"));
+    copy_dir(
+        &common::fixtures("hostile/base/runs-agent-code"),
+        &suite_dir.join("runs-agent-code"),
+    );
     let output = run_oracle(common::local(), &suite_dir, "local").await;
     common::assert_all_rewards(&output, 1.0);
     // The trial records how the task's memory request was enforced (`memory = "1G"` here).
