@@ -10,10 +10,12 @@
 //!   (the verifier-only directories, `/proc` and the `/dev` entries that lead into it) is
 //!   removed and reported.
 //! - Permissions. Mode bits bind the verifier (its capabilities are dropped), so a directory the
-//!   agent locked (`chmod 000`, or read-only files the verifier's tools must replace) would make
-//!   the verifier fail on the agent's say-so, or keep a file of the agent's where the verifier
-//!   means to write its own. The owner gets read and write back on every file and directory
-//!   (and search on directories), as a root verifier in a container would have.
+//!   agent locked (`chmod 000`, or `555` around a file the verifier's tools must replace) would
+//!   make the verifier fail on the agent's say-so, hide links from this walk, or keep a file of
+//!   the agent's where the verifier means to write its own. The owner gets read, write and
+//!   search back on every directory, as a root verifier in a container would have. File modes
+//!   are left alone: they are often what a task checks (`chmod +x`, a read-only config), and a
+//!   read-only file in a writable directory can still be replaced.
 //!
 //! A WORKDIR too large to walk in full is reported; the caller must then refuse to verify.
 
@@ -111,13 +113,13 @@ fn push_target(current: &mut PathBuf, pending: &mut VecDeque<OsString>, target: 
     }
 }
 
-/// Give the owner read and write (and search, for directories) on `path` if it lacks them.
+/// Give the owner read, write and search on the directory `path` if it lacks them; files are
+/// left as they are.
 fn restore_owner_access(path: &Path, meta: &std::fs::Metadata) {
     use std::os::unix::fs::PermissionsExt;
     let mode = meta.permissions().mode();
-    let wanted = if meta.is_dir() { 0o700 } else { 0o600 };
-    if mode & wanted != wanted {
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode | wanted));
+    if meta.is_dir() && mode & 0o700 != 0o700 {
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode | 0o700));
     }
 }
 
@@ -249,6 +251,7 @@ mod tests {
         assert_eq!(sweep.removed.len(), 2, "{:?}", sweep.removed);
         let mode = |p: &str| std::fs::metadata(w.join(p)).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode("d") & 0o700, 0o700);
-        assert_eq!(mode("ro.txt") & 0o600, 0o600);
+        // File modes are the task's business (and often what its tests check).
+        assert_eq!(mode("ro.txt"), 0o444);
     }
 }
