@@ -5,26 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::mpsc::RecvTimeoutError;
-use std::time::Duration;
-
 use harness_agent::model::openai::wire::{message_json, parse_response};
 use harness_agent::model::{Message, ToolCall};
+use harness_testkit::{bounded, splice};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-
-/// Run `f` on its own thread: a panic or more than 10 s (a hang) fails the case.
-fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, TestCaseError> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    match rx.recv_timeout(Duration::from_secs(10)) {
-        Ok(v) => Ok(v),
-        Err(RecvTimeoutError::Timeout) => Err(TestCaseError::fail("no answer within 10 s")),
-        Err(RecvTimeoutError::Disconnected) => Err(TestCaseError::fail("the parser panicked")),
-    }
-}
 
 const BODIES: [&str; 6] = [
     r#"{"id":"x","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":2}}}"#,
@@ -45,17 +30,7 @@ const ARGUMENTS: [&str; 6] = [
 ];
 
 fn noise() -> impl Strategy<Value = String> {
-    proptest::string::string_regex("[a-z0-9 :,\"\\\\{}\\[\\]`\\nné中-]{0,40}").unwrap()
-}
-
-fn splice(a: &str, b: &str, i: usize, j: usize, noise: &str) -> String {
-    let cut = |s: &str, k: usize| {
-        s.char_indices()
-            .map(|(i, _)| i)
-            .nth(k % (s.chars().count() + 1))
-            .unwrap_or(s.len())
-    };
-    format!("{}{noise}{}", &a[..cut(a, i)], &b[cut(b, j)..])
+    harness_testkit::noise("[a-z0-9 :,\"\\\\{}\\[\\]`\\nné中-]{0,40}").unwrap()
 }
 
 fn check_body(body: Vec<u8>) -> Result<(), TestCaseError> {

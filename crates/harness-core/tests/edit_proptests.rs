@@ -7,28 +7,14 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::sync::mpsc::RecvTimeoutError;
-use std::time::Duration;
 
 use harness_core::bounded::shorten_message;
 use harness_core::{
     ConfigFormat, Edit, EditSet, Harness, KindRegistry, check_config, diff_to_edits, render_diff,
 };
+use harness_testkit::{arbitrary_text, bounded};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-
-/// Run `f` on its own thread: a panic or more than 10 s (a hang) fails the case.
-fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, TestCaseError> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    match rx.recv_timeout(Duration::from_secs(10)) {
-        Ok(v) => Ok(v),
-        Err(RecvTimeoutError::Timeout) => Err(TestCaseError::fail("no answer within 10 s")),
-        Err(RecvTimeoutError::Disconnected) => Err(TestCaseError::fail("the parser panicked")),
-    }
-}
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/harnesses")
@@ -68,39 +54,8 @@ fn seeds() -> &'static [String] {
 }
 
 fn noise() -> impl Strategy<Value = String> {
-    proptest::string::string_regex(
-        "[a-zA-Z0-9 _:#'\"\\\\\\-+@\\[\\]{}|>!&*%`,./?\\t\\r\\né中]{0,60}",
-    )
-    .unwrap()
-}
-
-fn arbitrary_text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        proptest::collection::vec(any::<u8>(), 0..600)
-            .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
-        any::<String>(),
-    ]
-}
-
-fn spliced() -> impl Strategy<Value = String> {
-    (
-        any::<proptest::sample::Index>(),
-        any::<proptest::sample::Index>(),
-        0usize..5000,
-        0usize..5000,
-        noise(),
-    )
-        .prop_map(|(a, b, i, j, n)| {
-            let s = seeds();
-            let (a, b) = (&s[a.index(s.len())], &s[b.index(s.len())]);
-            let cut = |s: &str, k: usize| {
-                s.char_indices()
-                    .map(|(i, _)| i)
-                    .nth(k % (s.chars().count() + 1))
-                    .unwrap_or(s.len())
-            };
-            format!("{}{n}{}", &a[..cut(a, i)], &b[cut(b, j)..])
-        })
+    harness_testkit::noise("[a-zA-Z0-9 _:#'\"\\\\\\-+@\\[\\]{}|>!&*%`,./?\\t\\r\\né中]{0,60}")
+        .unwrap()
 }
 
 /// Parse `text` as an edit set and as a diff, apply whatever parses to both examples.
@@ -153,7 +108,7 @@ proptest! {
     }
 
     #[test]
-    fn edit_sets_and_diffs_never_panic_on_spliced_examples(text in spliced()) {
+    fn edit_sets_and_diffs_never_panic_on_spliced_examples(text in harness_testkit::spliced(seeds, noise(), 5000)) {
         check(text)?;
     }
 

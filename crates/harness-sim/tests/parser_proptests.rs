@@ -7,25 +7,11 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::sync::mpsc::RecvTimeoutError;
-use std::time::Duration;
 
 use harness_sim::{Plan, Profile};
+use harness_testkit::{arbitrary_text, bounded};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-
-/// Run `f` on its own thread: a panic or more than 10 s (a hang) fails the case.
-fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, TestCaseError> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    match rx.recv_timeout(Duration::from_secs(10)) {
-        Ok(v) => Ok(v),
-        Err(RecvTimeoutError::Timeout) => Err(TestCaseError::fail("no answer within 10 s")),
-        Err(RecvTimeoutError::Disconnected) => Err(TestCaseError::fail("the parser panicked")),
-    }
-}
 
 fn read_all(dir: &Path, name: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
@@ -61,42 +47,8 @@ fn solutions() -> &'static [String] {
 }
 
 fn noise() -> impl Strategy<Value = String> {
-    proptest::string::string_regex(
-        "[a-zA-Z0-9 _=:#'\"\\\\\\-\\[\\]{}|<>;&()!*%@$`,.?/\\t\\r\\né中]{0,60}",
-    )
-    .unwrap()
-}
-
-fn arbitrary_text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        proptest::collection::vec(any::<u8>(), 0..600)
-            .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
-        any::<String>(),
-    ]
-}
-
-fn splice(a: &str, b: &str, i: usize, j: usize, noise: &str) -> String {
-    let cut = |s: &str, k: usize| {
-        s.char_indices()
-            .map(|(i, _)| i)
-            .nth(k % (s.chars().count() + 1))
-            .unwrap_or(s.len())
-    };
-    format!("{}{noise}{}", &a[..cut(a, i)], &b[cut(b, j)..])
-}
-
-fn spliced(seeds: fn() -> &'static [String]) -> impl Strategy<Value = String> {
-    (
-        any::<proptest::sample::Index>(),
-        any::<proptest::sample::Index>(),
-        0usize..3000,
-        0usize..3000,
-        noise(),
-    )
-        .prop_map(move |(a, b, i, j, n)| {
-            let s = seeds();
-            splice(&s[a.index(s.len())], &s[b.index(s.len())], i, j, &n)
-        })
+    harness_testkit::noise("[a-zA-Z0-9 _=:#'\"\\\\\\-\\[\\]{}|<>;&()!*%@$`,.?/\\t\\r\\né中]{0,60}")
+        .unwrap()
 }
 
 fn check_profile(text: String) -> Result<(), TestCaseError> {
@@ -122,7 +74,7 @@ proptest! {
     }
 
     #[test]
-    fn profile_never_panics_on_spliced_profiles(text in spliced(profiles)) {
+    fn profile_never_panics_on_spliced_profiles(text in harness_testkit::spliced(profiles, noise(), 3000)) {
         check_profile(text)?;
     }
 
@@ -132,7 +84,7 @@ proptest! {
     }
 
     #[test]
-    fn plan_never_panics_on_spliced_solutions(solve in spliced(solutions), instruction in noise()) {
+    fn plan_never_panics_on_spliced_solutions(solve in harness_testkit::spliced(solutions, noise(), 3000), instruction in noise()) {
         check_plan(solve, instruction)?;
     }
 }

@@ -8,27 +8,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::sync::mpsc::RecvTimeoutError;
-use std::time::Duration;
 
 use harness_tasks::dockerfile::Dockerfile;
 use harness_tasks::reward::{choose_rewards, parse_reward_json, parse_reward_txt};
 use harness_tasks::{Suite, TaskConfig};
+use harness_testkit::{arbitrary_text, bounded, splice};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-
-/// Run `f` on its own thread: a panic or more than 10 s (a hang) fails the case.
-fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, TestCaseError> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    match rx.recv_timeout(Duration::from_secs(10)) {
-        Ok(v) => Ok(v),
-        Err(RecvTimeoutError::Timeout) => Err(TestCaseError::fail("no answer within 10 s")),
-        Err(RecvTimeoutError::Disconnected) => Err(TestCaseError::fail("the parser panicked")),
-    }
-}
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -100,50 +86,8 @@ const REWARDS: [&str; 6] = [
 
 /// Text that stresses the formats' punctuation.
 fn noise() -> impl Strategy<Value = String> {
-    proptest::string::string_regex(
-        "[a-zA-Z0-9 _=:#'\"\\\\\\-\\[\\]{}|>!&*%@$`,.?/\\t\\r\\né中]{0,60}",
-    )
-    .unwrap()
-}
-
-/// Arbitrary bytes read as text, or an arbitrary string.
-fn arbitrary_text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        proptest::collection::vec(any::<u8>(), 0..600)
-            .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
-        any::<String>(),
-    ]
-}
-
-/// `a`'s head, noise, `b`'s tail, cut at character boundaries.
-fn splice(a: &str, b: &str, i: usize, j: usize, noise: &str) -> String {
-    let cut = |s: &str, k: usize| {
-        s.char_indices()
-            .map(|(i, _)| i)
-            .nth(k % (s.chars().count() + 1))
-            .unwrap_or(s.len())
-    };
-    format!("{}{noise}{}", &a[..cut(a, i)], &b[cut(b, j)..])
-}
-
-/// Near-valid text: two seeds spliced around noise.
-fn spliced(seeds: &'static [String]) -> impl Strategy<Value = String> {
-    (
-        any::<proptest::sample::Index>(),
-        any::<proptest::sample::Index>(),
-        0usize..2000,
-        0usize..2000,
-        noise(),
-    )
-        .prop_map(move |(a, b, i, j, n)| {
-            splice(
-                &seeds[a.index(seeds.len())],
-                &seeds[b.index(seeds.len())],
-                i,
-                j,
-                &n,
-            )
-        })
+    harness_testkit::noise("[a-zA-Z0-9 _=:#'\"\\\\\\-\\[\\]{}|>!&*%@$`,.?/\\t\\r\\né中]{0,60}")
+        .unwrap()
 }
 
 fn parse_task_toml(text: String) -> Result<(), TestCaseError> {
@@ -212,7 +156,7 @@ proptest! {
     }
 
     #[test]
-    fn task_toml_never_panics_on_spliced_examples(text in spliced(task_tomls())) {
+    fn task_toml_never_panics_on_spliced_examples(text in harness_testkit::spliced(task_tomls, noise(), 2000)) {
         parse_task_toml(text)?;
     }
 
@@ -222,7 +166,7 @@ proptest! {
     }
 
     #[test]
-    fn dockerfile_never_panics_on_spliced_examples(text in spliced(dockerfiles())) {
+    fn dockerfile_never_panics_on_spliced_examples(text in harness_testkit::spliced(dockerfiles, noise(), 2000)) {
         parse_dockerfile(text)?;
     }
 
