@@ -58,8 +58,7 @@ impl Inner {
     ) -> Result<process::Finished, SandboxError> {
         // Put back WORKDIR, HOME and TMPDIR if a command removed them (cheap metadata calls):
         // what a command did to its own directories must not fail the next one's start.
-        self.layout.repair()?;
-        let dirs = self.layout.dirs();
+        let dirs = self.layout.repair()?;
         let env = self.backend.start_env(&dirs, &options.env);
         let launch =
             self.backend

@@ -223,14 +223,15 @@ impl Layout {
     }
 
     /// Re-create WORKDIR, HOME and TMPDIR where a command removed them, so that the next
-    /// command can start (a missing working directory would fail the spawn).
-    pub(crate) fn repair(&self) -> Result<(), SandboxError> {
+    /// command can start (a missing working directory would fail the spawn). Returns the
+    /// current directories.
+    pub(crate) fn repair(&self) -> Result<Dirs, SandboxError> {
         let dirs = self.dirs();
         restore_traversal(&dirs.root);
         for dir in [&dirs.work, &dirs.home, &dirs.tmp] {
             ensure_real_dir(dir)?;
         }
-        Ok(())
+        Ok(dirs)
     }
 }
 

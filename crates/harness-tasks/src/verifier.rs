@@ -141,7 +141,9 @@ async fn execute(
     let copy = sandbox
         .host_paths()
         .map_or_else(|| task.tests_dir(), |p| std::path::PathBuf::from(p.tests));
-    let now = task_checksum(&copy)?;
+    let now = tokio::task::spawn_blocking(move || task_checksum(&copy))
+        .await
+        .map_err(|e| TaskError::io(task.tests_dir(), std::io::Error::other(e.to_string())))??;
     if now != task.tests_checksum {
         return Ok(Executed::Refused(format!(
             "the task's tests/ changed since the suite was loaded (sha256 {} then, {now} now)",
