@@ -72,7 +72,7 @@ pub struct ExceptionInfo {
 }
 
 /// One label per trial saying how it ended, for counting (shared with the traces).
-pub use harness_trace::OutcomeClass;
+pub use harness_types::OutcomeClass;
 
 /// Seconds spent in each phase of a trial.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

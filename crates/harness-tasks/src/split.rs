@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Split labels are shared with the traces; see [`harness_trace::Split`].
-pub use harness_trace::Split;
+/// Split labels are shared with the traces; see [`harness_types::Split`].
+pub use harness_types::Split;
 
 /// Parameters of the stratified assignment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -146,6 +146,15 @@ impl TraceError {
     }
 }
 
+impl From<harness_types::IdError> for TraceError {
+    fn from(e: harness_types::IdError) -> Self {
+        TraceError::InvalidTrialId {
+            id: e.id,
+            reason: e.reason,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

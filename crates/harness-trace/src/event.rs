@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use harness_core::ContentHash;
+pub use harness_types::{ContentHash, OutcomeClass, Split};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -137,73 +137,6 @@ pub fn truncate_to_micros(ts: OffsetDateTime) -> OffsetDateTime {
     let utc = ts.to_offset(time::UtcOffset::UTC);
     let micros = utc.nanosecond() / 1_000 * 1_000;
     utc.replace_nanosecond(micros).unwrap_or(utc)
-}
-
-/// Which split a trial's task belongs to (the same names as the task suites use).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Split {
-    /// Seen by the optimizer.
-    HeldIn,
-    /// Used by the promotion gate.
-    Validation,
-    /// Sealed; reported only.
-    Test,
-    /// The suite assigns no splits.
-    Unassigned,
-}
-
-impl Split {
-    /// The three splits a suite assigns, in order.
-    pub const ASSIGNED: [Split; 3] = [Split::HeldIn, Split::Validation, Split::Test];
-
-    /// The snake_case name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Split::HeldIn => "held_in",
-            Split::Validation => "validation",
-            Split::Test => "test",
-            Split::Unassigned => "unassigned",
-        }
-    }
-
-    /// Parse a snake_case name.
-    pub fn parse(name: &str) -> Option<Self> {
-        [
-            Split::HeldIn,
-            Split::Validation,
-            Split::Test,
-            Split::Unassigned,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == name)
-    }
-}
-
-impl std::fmt::Display for Split {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Lenient parsing for command lines and files: case-insensitive, `-` for `_`, and the short
-/// forms `heldin`, `val`, `none`.
-impl std::str::FromStr for Split {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "held_in" | "heldin" => Ok(Split::HeldIn),
-            "validation" | "val" => Ok(Split::Validation),
-            "test" => Ok(Split::Test),
-            "unassigned" | "none" => Ok(Split::Unassigned),
-            other => Err(format!(
-                "unknown split `{other}` (expected held_in, validation, test or unassigned)"
-            )),
-        }
-    }
 }
 
 /// Who ran the trial, on what: the identity of a trial for caches and comparisons.
@@ -596,115 +529,6 @@ pub struct Finish {
     /// The agent's final words or the error, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-}
-
-/// Outcome class of a trial (the same names as the task runner's result files use).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum OutcomeClass {
-    /// Reward >= 1.
-    Pass,
-    /// 0 < reward < 1.
-    Partial,
-    /// Reward <= 0.
-    Fail,
-    /// The verifier ran but left no reward.
-    NoReward,
-    /// The verifier ran past its timeout.
-    VerifierTimeout,
-    /// The verifier could not run or its reward file held garbage.
-    VerifierError,
-    /// The agent could not run at all.
-    AgentError,
-    /// The environment build failed.
-    EnvironmentError,
-    /// The sandbox backend cannot host the task.
-    Unsupported,
-    /// The sandbox or the host failed.
-    InfrastructureError,
-    /// The model server could not be used (unreachable, HTTP or authentication errors that
-    /// survived the retries): neither the agent's nor the task's doing.
-    ModelError,
-}
-
-impl OutcomeClass {
-    /// All classes, in declaration order.
-    pub const ALL: [OutcomeClass; 11] = [
-        OutcomeClass::Pass,
-        OutcomeClass::Partial,
-        OutcomeClass::Fail,
-        OutcomeClass::NoReward,
-        OutcomeClass::VerifierTimeout,
-        OutcomeClass::VerifierError,
-        OutcomeClass::AgentError,
-        OutcomeClass::EnvironmentError,
-        OutcomeClass::Unsupported,
-        OutcomeClass::InfrastructureError,
-        OutcomeClass::ModelError,
-    ];
-
-    /// The snake_case name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            OutcomeClass::Pass => "pass",
-            OutcomeClass::Partial => "partial",
-            OutcomeClass::Fail => "fail",
-            OutcomeClass::NoReward => "no_reward",
-            OutcomeClass::VerifierTimeout => "verifier_timeout",
-            OutcomeClass::VerifierError => "verifier_error",
-            OutcomeClass::AgentError => "agent_error",
-            OutcomeClass::EnvironmentError => "environment_error",
-            OutcomeClass::Unsupported => "unsupported",
-            OutcomeClass::InfrastructureError => "infrastructure_error",
-            OutcomeClass::ModelError => "model_error",
-        }
-    }
-
-    /// Parse a snake_case name.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == name)
-    }
-
-    /// The class of a scored trial: pass at 1 or more, partial above 0, fail otherwise.
-    pub fn from_reward(reward: f64) -> Self {
-        if reward >= 1.0 {
-            OutcomeClass::Pass
-        } else if reward > 0.0 {
-            OutcomeClass::Partial
-        } else {
-            OutcomeClass::Fail
-        }
-    }
-
-    /// True for classes where something other than the agent's work decided the trial.
-    pub fn is_error(&self) -> bool {
-        !matches!(
-            self,
-            OutcomeClass::Pass
-                | OutcomeClass::Partial
-                | OutcomeClass::Fail
-                | OutcomeClass::NoReward
-        )
-    }
-
-    /// True for classes that say nothing about the agent or the task (the model server or
-    /// the infrastructure failed): scores leave these trials out, counting them separately,
-    /// and whoever evaluates runs them again.
-    pub fn is_excluded_from_score(&self) -> bool {
-        matches!(
-            self,
-            OutcomeClass::ModelError | OutcomeClass::InfrastructureError
-        )
-    }
-}
-
-impl std::fmt::Display for OutcomeClass {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The verifier's verdict as a trace may hold it: numbers and a class, never text.

@@ -11,10 +11,9 @@
 //! only grows); `index.sqlite` may be deleted at any time and is rebuilt from the JSONL.
 //! A run directory may be a job folder of another tool as well: nothing else in it is read.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+pub use harness_types::TrialId;
 
 use crate::TraceError;
 
@@ -26,92 +25,6 @@ pub const BLOBS_DIR: &str = "blobs";
 pub const INDEX_FILE: &str = "index.sqlite";
 /// Extension of trace files.
 pub const TRACE_EXT: &str = "jsonl";
-
-/// Longest accepted trial id, so that `<id>.jsonl` fits any file system's name limit.
-const MAX_TRIAL_ID: usize = 200;
-
-/// A trial's id, unique within its run and usable as a file name: 1 to 200 characters of
-/// `A-Z a-z 0-9 . _ -`, not starting with `.` (e.g. `3f2a9c1b7d4e__fix-git__2`).
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct TrialId(String);
-
-impl TrialId {
-    /// Check and wrap an id.
-    pub fn new(id: impl Into<String>) -> Result<Self, TraceError> {
-        let id = id.into();
-        let refuse = |reason: &str| TraceError::InvalidTrialId {
-            id: id.clone(),
-            reason: reason.to_owned(),
-        };
-        if id.is_empty() {
-            return Err(refuse("empty"));
-        }
-        if id.len() > MAX_TRIAL_ID {
-            return Err(refuse("longer than 200 characters"));
-        }
-        if id.starts_with('.') {
-            return Err(refuse("starts with `.`"));
-        }
-        if let Some(c) = id
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-        {
-            return Err(refuse(&format!(
-                "`{}` is not one of A-Z a-z 0-9 . _ -",
-                c.escape_default()
-            )));
-        }
-        Ok(Self(id))
-    }
-
-    /// `t` and `n` in six or more digits (`t000042`): ids for generated trials.
-    pub fn numbered(n: u64) -> Self {
-        Self(format!("t{n:06}"))
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for TrialId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for TrialId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TrialId({})", self.0)
-    }
-}
-
-impl TryFrom<String> for TrialId {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::new(value).map_err(|e| e.to_string())
-    }
-}
-
-impl From<TrialId> for String {
-    fn from(value: TrialId) -> Self {
-        value.0
-    }
-}
-
-impl schemars::JsonSchema for TrialId {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "TrialId".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$"
-        })
-    }
-}
 
 /// Paths inside one run directory. Pure path arithmetic; nothing is touched until asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,19 +101,6 @@ impl RunLayout {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn trial_ids_are_file_names() {
-        assert!(TrialId::new("abc123__fix-git__0").is_ok());
-        assert!(TrialId::new("a.b").is_ok());
-        for bad in ["", ".hidden", "a/b", "a b", "..", "é"] {
-            assert!(TrialId::new(bad).is_err(), "{bad:?} accepted");
-        }
-        assert!(TrialId::new("x".repeat(201)).is_err());
-        let id: TrialId = serde_json::from_str("\"t-1\"").unwrap();
-        assert_eq!(id.as_str(), "t-1");
-        assert!(serde_json::from_str::<TrialId>("\"../x\"").is_err());
-    }
 
     #[test]
     fn lists_only_trace_files() {
