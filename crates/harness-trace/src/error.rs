@@ -63,22 +63,21 @@ pub enum TraceError {
         /// What differs.
         message: String,
     },
-    /// A search query is not valid FTS5 syntax (raw queries only).
+    /// A search query has nothing to search for, or the search engine refused it.
     #[error("bad query `{query}`: {message}")]
     BadQuery {
         /// The query as given.
         query: String,
-        /// SQLite's complaint.
+        /// What is wrong with it.
         message: String,
     },
-    /// The SQLite index failed.
-    #[error("index {}: {source}", .path.display())]
+    /// The search index failed.
+    #[error("index {}: {message}", .path.display())]
     Index {
         /// The index file.
         path: PathBuf,
-        /// Underlying error.
-        #[source]
-        source: rusqlite::Error,
+        /// What the index engine reported.
+        message: String,
     },
     /// JSON encoding failed (export or event serialization).
     #[error("{what}: {source}")]
@@ -107,10 +106,10 @@ impl TraceError {
     }
 
     /// An index error on the index file at `path`.
-    pub fn index(path: &Path, source: rusqlite::Error) -> Self {
+    pub fn index(path: &Path, source: impl std::fmt::Display) -> Self {
         TraceError::Index {
             path: path.to_path_buf(),
-            source,
+            message: source.to_string(),
         }
     }
 

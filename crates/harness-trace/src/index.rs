@@ -34,8 +34,8 @@ use crate::jsonl::{LineSpan, TraceRead, read_trace};
 use crate::layout::{RunLayout, TrialId};
 use crate::sink::excerpt;
 use crate::store::{
-    FailureQuery, QuerySyntax, SearchHit, SearchQuery, SimilarBy, SimilarFailure, TrialFilter,
-    TrialSummary,
+    FailureQuery, QuerySyntax, SearchHit, SearchQuery, SimilarBy, SimilarFailure, SplitScope,
+    TrialFilter, TrialSummary,
 };
 use crate::trace::TraceTotals;
 
@@ -130,7 +130,7 @@ impl Index {
     /// replaced, and an index of another schema version is emptied: it is derived data.
     pub fn open(path: &Path) -> Result<Self, TraceError> {
         match Self::open_once(path) {
-            Err(TraceError::Index { source, .. }) if is_not_a_database(&source) => {
+            Err(e) if is_not_a_database(&e) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let file = PathBuf::from(format!("{}{suffix}", path.display()));
                     match std::fs::remove_file(&file) {
@@ -139,34 +139,25 @@ impl Index {
                         Err(e) => return Err(TraceError::io(&file, e)),
                     }
                 }
-                Self::open_once(path)
+                Self::open_once(path).map_err(|e| TraceError::index(path, e))
             }
-            other => other,
+            other => other.map_err(|e| TraceError::index(path, e)),
         }
     }
 
-    fn open_once(path: &Path) -> Result<Self, TraceError> {
-        let err = |e| TraceError::index(path, e);
-        let mut conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err)?;
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let version: i64 = tx
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(err)?;
+    fn open_once(path: &Path) -> Result<Self, rusqlite::Error> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
         if version != SCHEMA_VERSION {
-            tx.execute_batch(DROP).map_err(err)?;
-            tx.execute_batch(SCHEMA).map_err(err)?;
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-                .map_err(err)?;
+            tx.execute_batch(DROP)?;
+            tx.execute_batch(SCHEMA)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }
-        tx.commit().map_err(err)?;
+        tx.commit()?;
         Ok(Self {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
@@ -308,7 +299,7 @@ impl Index {
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, TraceError> {
         let fts = match query.syntax {
             QuerySyntax::Words => words_query(&query.text),
-            QuerySyntax::Fts5 => query.text.trim().to_owned(),
+            QuerySyntax::AnyWords => any_words_query(&query.text),
         };
         if fts.is_empty() {
             return Err(TraceError::BadQuery {
@@ -366,20 +357,35 @@ impl Index {
         let fingerprint = query.fingerprint();
         let exclude = query.exclude_trial.as_ref().map(|t| t.as_str().to_owned());
         let limit = clamp_i64(query.limit);
+        // The split scope as a comma-separated list matched with `instr`, so that both
+        // statements stay cacheable with a fixed number of parameters.
+        let splits = format!(
+            ",{},",
+            query
+                .splits
+                .splits()
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
         let conn = self.lock();
         let mut found: Vec<SimilarFailure> = Vec::new();
         {
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT trial_id, seq, name, fingerprint FROM steps \
-                     WHERE fingerprint = ?1 AND (?2 IS NULL OR trial_id <> ?2) \
-                     ORDER BY trial_id, seq LIMIT ?3",
+                    "SELECT s.trial_id, s.seq, s.name, s.fingerprint FROM steps s \
+                     JOIN trials t ON t.trial_id = s.trial_id \
+                     WHERE s.fingerprint = ?1 AND (?2 IS NULL OR s.trial_id <> ?2) \
+                     AND instr(?4, ',' || t.split || ',') > 0 \
+                     ORDER BY s.trial_id, s.seq LIMIT ?3",
                 )
                 .map_err(|e| self.err(e))?;
             let rows = stmt
-                .query_map(params![fingerprint.to_hex(), exclude, limit], |row| {
-                    similar_row(row, SimilarBy::Fingerprint)
-                })
+                .query_map(
+                    params![fingerprint.to_hex(), exclude, limit, splits],
+                    |row| similar_row(row, SimilarBy::Fingerprint),
+                )
                 .map_err(|e| self.err(e))?;
             for row in rows {
                 found.push(row.map_err(|e| self.err(e))?);
@@ -402,7 +408,9 @@ impl Index {
             .prepare_cached(
                 "SELECT s.trial_id, s.seq, s.name, s.fingerprint, bm25(failures) \
                  FROM failures JOIN steps s ON s.id = failures.rowid \
+                 JOIN trials t ON t.trial_id = s.trial_id \
                  WHERE failures MATCH ?1 AND (?2 IS NULL OR s.trial_id <> ?2) \
+                 AND instr(?4, ',' || t.split || ',') > 0 \
                  ORDER BY bm25(failures) LIMIT ?3",
             )
             .map_err(|e| self.err(e))?;
@@ -411,10 +419,13 @@ impl Index {
                 break;
             }
             let rows = stmt
-                .query_map(params![fts, exclude, limit + seen.len() as i64], |row| {
-                    let score = -row.get::<_, f64>(4)?;
-                    similar_row(row, SimilarBy::Text { score })
-                })
+                .query_map(
+                    params![fts, exclude, limit + seen.len() as i64, splits],
+                    |row| {
+                        let score = -row.get::<_, f64>(4)?;
+                        similar_row(row, SimilarBy::Text { score })
+                    },
+                )
                 .map_err(|e| self.err(e))?;
             for row in rows {
                 let row = row.map_err(|e| self.err(e))?;
@@ -778,18 +789,40 @@ fn push_filter(sql: &mut String, params: &mut Vec<Value>, filter: &TrialFilter) 
     eq("run_id", filter.run_id.clone());
     eq("task_id", filter.task_id.clone());
     eq("harness_hash", filter.harness_hash.map(|h| h.to_hex()));
-    eq("split", filter.split.map(|s| s.as_str().to_owned()));
     eq("outcome", filter.outcome.map(|o| o.as_str().to_owned()));
+    push_splits(sql, params, &filter.splits, "t");
+}
+
+/// `AND <alias>.split IN (...)` for the splits in scope.
+fn push_splits(sql: &mut String, params: &mut Vec<Value>, scope: &SplitScope, alias: &str) {
+    let splits = scope.splits();
+    if splits.is_empty() {
+        // `IN ()` is not SQL; an empty scope matches nothing.
+        sql.push_str(" AND 0");
+        return;
+    }
+    sql.push_str(&format!(" AND {alias}.split IN ("));
+    sql.push_str(&vec!["?"; splits.len()].join(", "));
+    sql.push(')');
+    params.extend(splits.iter().map(|s| Value::Text(s.as_str().to_owned())));
+}
+
+/// An any-words query in FTS5 syntax: the words' quoted phrases joined with `OR`.
+pub fn any_words_query(text: &str) -> String {
+    quoted_words(text).join(" OR ")
 }
 
 /// A words query in FTS5 syntax: each whitespace-separated word with a letter or digit
 /// becomes a quoted phrase (FTS5 tokenizes inside the quotes); all are required.
 pub fn words_query(text: &str) -> String {
+    quoted_words(text).join(" ")
+}
+
+fn quoted_words(text: &str) -> Vec<String> {
     text.split_whitespace()
         .filter(|word| word.chars().any(char::is_alphanumeric))
         .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect()
 }
 
 /// The last distinct words of a normalized failure text worth matching on: at least four

@@ -8,8 +8,11 @@
 //! it answers queries and can be rebuilt from the JSONL at any time.
 //!
 //! - [`TraceSink`] appends events as they happen ([`JsonlSink`], [`StoreSink`]).
-//! - [`TraceStore`] stores, lists and searches traces; [`RunStore`] is the embedded default
-//!   over a run directory ([`RunLayout`]).
+//! - [`TraceStore`] stores and lists traces; [`TraceSearch`] is its optional search
+//!   capability. Both take a [`SplitScope`] that leaves out the test split by default.
+//! - [`RunStore`] (feature `sqlite`, on by default) is the embedded default over a run
+//!   directory ([`RunLayout`]), with a SQLite FTS5 index; without the feature the crate
+//!   builds with no SQLite at all.
 //! - [`atif`] and [`otlp`] export a trace as an ATIF trajectory or OpenTelemetry spans.
 
 /// Export to ATIF v1.7 trajectories, and their check.
@@ -23,8 +26,10 @@ pub mod event;
 /// Error fingerprints: normalized failure texts, hashed.
 pub mod fingerprint;
 /// Harbor's ATIF validator, for checking exports against the reference.
+#[cfg(any(test, feature = "test-support"))]
 pub mod harbor;
 /// The SQLite FTS5 index, derived from the JSONL.
+#[cfg(feature = "sqlite")]
 pub mod index;
 /// The canonical JSONL record: encoding, tolerant reading.
 pub mod jsonl;
@@ -35,12 +40,14 @@ pub mod otlp;
 /// Keeping API keys and URL passwords out of what is written.
 pub mod redact;
 /// `RunStore`: the embedded default store (JSONL + blobs + index).
+#[cfg(feature = "sqlite")]
 pub mod run;
 /// Appending events as a trial runs.
 pub mod sink;
 /// The `TraceStore` trait and its query types.
 pub mod store;
 /// Deterministic synthetic traces for tests, examples and benchmarks.
+#[cfg(any(test, feature = "test-support"))]
 pub mod synth;
 /// A whole trial in memory.
 pub mod trace;
@@ -54,14 +61,16 @@ pub use event::{
     VerifierOutcome, timestamp_now,
 };
 pub use fingerprint::Fingerprint;
+#[cfg(feature = "sqlite")]
 pub use index::{Index, IndexReport};
 pub use jsonl::{TornTail, TraceRead, TraceReader, read_trace};
 pub use layout::{RunLayout, TrialId};
-pub use redact::{REDACTED, RedactingSink, Redactor, redact_url, url_secrets};
+pub use redact::{REDACTED, RedactingSink, Redactor, redact_event, redact_url, url_secrets};
+#[cfg(feature = "sqlite")]
 pub use run::{RunStore, StoreSink};
 pub use sink::{FsyncPolicy, JsonlSink, SinkOptions, TraceSink};
 pub use store::{
-    FailureQuery, QuerySyntax, SearchHit, SearchQuery, SimilarBy, SimilarFailure, TraceStore,
-    TrialFilter, TrialSummary,
+    FailureQuery, QuerySyntax, SearchHit, SearchQuery, SimilarBy, SimilarFailure, SplitScope,
+    TraceSearch, TraceStore, TrialFilter, TrialSummary,
 };
 pub use trace::{TraceTotals, TrialTrace};

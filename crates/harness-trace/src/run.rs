@@ -20,7 +20,8 @@ use crate::jsonl::{encode_trace, parse_line, read_trace};
 use crate::layout::{RunLayout, TrialId};
 use crate::sink::{JsonlSink, SinkOptions, TraceSink};
 use crate::store::{
-    FailureQuery, SearchHit, SearchQuery, SimilarFailure, TraceStore, TrialFilter, TrialSummary,
+    FailureQuery, SearchHit, SearchQuery, SimilarFailure, TraceSearch, TraceStore, TrialFilter,
+    TrialSummary,
 };
 use crate::trace::TrialTrace;
 
@@ -307,7 +308,14 @@ impl TraceStore for RunStore {
         self.blocking(move |store| store.list_trials(&filter)).await
     }
 
-    async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, TraceError> {
+    fn search(&self) -> Option<&dyn TraceSearch> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl TraceSearch for RunStore {
+    async fn search_steps(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, TraceError> {
         let query = query.clone();
         self.blocking(move |store| store.search_steps(&query)).await
     }

@@ -21,7 +21,9 @@ use crate::trace::{TraceTotals, TrialTrace};
 /// Default number of results of a search or similar-failure lookup.
 pub const DEFAULT_LIMIT: usize = 20;
 
-/// Storage and search of trial traces.
+/// Storage of trial traces: sinks, whole traces, blobs and listings. Search is a separate,
+/// optional capability ([`TraceSearch`], reached through [`TraceStore::search`]), so a store
+/// over plain files or a remote service need not embed a search engine.
 #[async_trait]
 pub trait TraceStore: Send + Sync {
     /// Start the trace of a new trial; events are readable as soon as they are appended.
@@ -40,11 +42,22 @@ pub trait TraceStore: Send + Sync {
     /// A stored blob.
     async fn get_blob(&self, blob: &BlobRef) -> Result<Vec<u8>, TraceError>;
 
-    /// Trials matching `filter`, ordered by trial id.
+    /// Trials matching `filter`, ordered by trial id. The default filter leaves out the
+    /// test split.
     async fn list(&self, filter: &TrialFilter) -> Result<Vec<TrialSummary>, TraceError>;
 
+    /// The store's search capability, if it has one.
+    fn search(&self) -> Option<&dyn TraceSearch> {
+        None
+    }
+}
+
+/// Searching stored traces: full text and similar failures. Every query carries a split
+/// scope that leaves out the test split unless asked otherwise.
+#[async_trait]
+pub trait TraceSearch: Send + Sync {
     /// Full-text search over messages, tool arguments and outputs, interventions and notes.
-    async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, TraceError>;
+    async fn search_steps(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, TraceError>;
 
     /// Earlier failures like this one: steps with the same fingerprint first, then failed
     /// steps sharing the failure's last words, then its other distinctive words.
@@ -54,8 +67,54 @@ pub trait TraceStore: Send + Sync {
     ) -> Result<Vec<SimilarFailure>, TraceError>;
 }
 
-/// Which trials to consider; unset fields match everything.
+/// Which splits a query may see. The default, [`SplitScope::NotTest`], keeps the sealed test
+/// split out of everything an optimizer reads; reports that need it ask for it by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "scope", content = "splits", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SplitScope {
+    /// Every split but `test`.
+    #[default]
+    NotTest,
+    /// Only these splits (`test` included only if listed).
+    Only(Vec<Split>),
+    /// Every split, `test` included: for final reports, never for an optimizer.
+    All,
+}
+
+impl SplitScope {
+    /// Only `split`.
+    pub fn only(split: Split) -> Self {
+        SplitScope::Only(vec![split])
+    }
+
+    /// Whether a trial of `split` is in scope.
+    pub fn admits(&self, split: Split) -> bool {
+        match self {
+            SplitScope::NotTest => split != Split::Test,
+            SplitScope::Only(splits) => splits.contains(&split),
+            SplitScope::All => true,
+        }
+    }
+
+    /// The splits in scope, in [`Split`] order.
+    pub fn splits(&self) -> Vec<Split> {
+        [
+            Split::HeldIn,
+            Split::Validation,
+            Split::Test,
+            Split::Unassigned,
+        ]
+        .into_iter()
+        .filter(|s| self.admits(*s))
+        .collect()
+    }
+}
+
+/// Which trials to consider; unset fields match everything, and the split scope leaves out
+/// the test split unless it says otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TrialFilter {
     /// Only this run.
     pub run_id: Option<String>,
@@ -63,12 +122,62 @@ pub struct TrialFilter {
     pub task_id: Option<String>,
     /// Only this harness.
     pub harness_hash: Option<ContentHash>,
-    /// Only this split.
-    pub split: Option<Split>,
+    /// Which splits (default: all but test).
+    #[serde(default)]
+    pub splits: SplitScope,
     /// Only trials with this outcome.
     pub outcome: Option<OutcomeClass>,
     /// At most this many trials (all when unset).
     pub limit: Option<usize>,
+}
+
+impl TrialFilter {
+    /// Every trial outside the test split.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only run `run_id`.
+    pub fn run(mut self, run_id: impl Into<String>) -> Self {
+        self.run_id = Some(run_id.into());
+        self
+    }
+
+    /// Only task `task_id`.
+    pub fn task(mut self, task_id: impl Into<String>) -> Self {
+        self.task_id = Some(task_id.into());
+        self
+    }
+
+    /// Only harness `hash`.
+    pub fn harness(mut self, hash: ContentHash) -> Self {
+        self.harness_hash = Some(hash);
+        self
+    }
+
+    /// Only `split` (which may be `test`: the caller asked for it by name).
+    pub fn split(mut self, split: Split) -> Self {
+        self.splits = SplitScope::only(split);
+        self
+    }
+
+    /// These splits.
+    pub fn splits(mut self, scope: SplitScope) -> Self {
+        self.splits = scope;
+        self
+    }
+
+    /// Only trials with this outcome.
+    pub fn outcome(mut self, outcome: OutcomeClass) -> Self {
+        self.outcome = Some(outcome);
+        self
+    }
+
+    /// At most `limit` trials.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
 }
 
 /// One trial as listed: its identity, how it ended and its totals.
@@ -122,8 +231,8 @@ pub enum QuerySyntax {
     /// punctuation ignored (so `ModuleNotFoundError: 'numpy'` just works).
     #[default]
     Words,
-    /// SQLite FTS5 query syntax (`AND`, `OR`, `NOT`, `"phrases"`, `prefix*`, `NEAR`).
-    Fts5,
+    /// Whitespace-separated words, any of them, ranked by how many and how rare.
+    AnyWords,
 }
 
 /// A full-text search.
@@ -186,6 +295,9 @@ pub struct FailureQuery {
     pub text: String,
     /// Leave out this trial (usually the one asking).
     pub exclude_trial: Option<TrialId>,
+    /// Which splits to look in (default: all but test).
+    #[serde(default)]
+    pub splits: SplitScope,
     /// At most this many results.
     pub limit: usize,
 }
@@ -197,6 +309,7 @@ impl FailureQuery {
             tool: call.name.clone(),
             text: call.failure_text()?,
             exclude_trial: None,
+            splits: SplitScope::default(),
             limit: DEFAULT_LIMIT,
         })
     }
@@ -207,6 +320,7 @@ impl FailureQuery {
             tool: MODEL_ERROR_SCOPE.to_owned(),
             text: format!("{}: {}", error.kind, error.message),
             exclude_trial: None,
+            splits: SplitScope::default(),
             limit: DEFAULT_LIMIT,
         }
     }

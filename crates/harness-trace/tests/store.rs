@@ -9,8 +9,8 @@ use common::{NUMPY_ERROR_1, fixture_run, harness};
 use harness_trace::synth::{EPOCH, sample_header};
 use harness_trace::{
     Event, FailureQuery, Fingerprint, JsonlSink, OutcomeClass, QuerySyntax, RunLayout, RunStore,
-    SearchQuery, SimilarBy, SinkOptions, Split, ToolCall, ToolOutput, TraceError, TraceSink,
-    TraceStore, TrialFilter, TrialId,
+    SearchQuery, SimilarBy, SinkOptions, Split, SplitScope, ToolCall, ToolOutput, TraceError,
+    TraceSink, TraceStore, TrialFilter, TrialId,
 };
 
 fn ids<T>(items: &[T], id: impl Fn(&T) -> &TrialId) -> Vec<String> {
@@ -21,9 +21,21 @@ fn list(store: &RunStore, filter: TrialFilter) -> Vec<String> {
     ids(&store.list_trials(&filter).unwrap(), |t| &t.trial_id)
 }
 
+fn all_splits(text: &str) -> SearchQuery {
+    let mut query = SearchQuery::words(text);
+    query.filter = query.filter.splits(SplitScope::All);
+    query
+}
+
+async fn capybaras(store: &dyn TraceStore) -> Vec<harness_trace::SearchHit> {
+    let search = store.search().unwrap();
+    search.search_steps(&all_splits("capybara")).await.unwrap()
+}
+
+/// Search every split, the sealed test split included.
 fn search(store: &RunStore, text: &str) -> Vec<(String, u64, String)> {
     store
-        .search_steps(&SearchQuery::words(text))
+        .search_steps(&all_splits(text))
         .unwrap()
         .into_iter()
         .map(|h| (h.trial_id.to_string(), h.seq, h.kind))
@@ -34,36 +46,37 @@ fn search(store: &RunStore, text: &str) -> Vec<(String, u64, String)> {
 fn lists_by_run_task_harness_split_and_outcome() {
     let dir = tempfile::tempdir().unwrap();
     let store = fixture_run(dir.path());
+    // The default filter leaves out the test split (t3); it is listed only on request.
+    assert_eq!(list(&store, TrialFilter::default()), ["t1", "t2", "t4"]);
     assert_eq!(
-        list(&store, TrialFilter::default()),
+        list(&store, TrialFilter::new().splits(SplitScope::All)),
         ["t1", "t2", "t3", "t4"]
     );
-    let by = |f: fn(&mut TrialFilter)| {
-        let mut filter = TrialFilter::default();
-        f(&mut filter);
-        list(&store, filter)
+    assert_eq!(list(&store, TrialFilter::new().split(Split::Test)), ["t3"]);
+    let by = |f: fn(TrialFilter) -> TrialFilter| {
+        list(&store, f(TrialFilter::new().splits(SplitScope::All)))
     };
-    assert_eq!(by(|f| f.run_id = Some("run-1".into())).len(), 4);
-    assert!(by(|f| f.run_id = Some("other".into())).is_empty());
-    assert_eq!(by(|f| f.task_id = Some("task-a".into())), ["t1", "t3"]);
-    assert_eq!(by(|f| f.harness_hash = Some(harness(2))), ["t3", "t4"]);
-    assert_eq!(by(|f| f.split = Some(Split::HeldIn)), ["t1", "t4"]);
-    assert_eq!(by(|f| f.outcome = Some(OutcomeClass::Fail)), ["t1", "t2"]);
+    assert_eq!(by(|f| f.run("run-1")).len(), 4);
+    assert!(by(|f| f.run("other")).is_empty());
+    assert_eq!(by(|f| f.task("task-a")), ["t1", "t3"]);
+    assert_eq!(by(|f| f.harness(harness(2))), ["t3", "t4"]);
+    assert_eq!(by(|f| f.split(Split::HeldIn)), ["t1", "t4"]);
     assert_eq!(
-        by(|f| {
-            f.outcome = Some(OutcomeClass::Pass);
-            f.task_id = Some("task-a".into());
-        }),
-        ["t3"]
+        by(|f| f.splits(SplitScope::Only(vec![Split::HeldIn, Split::Test]))),
+        ["t1", "t3", "t4"]
     );
-    assert_eq!(by(|f| f.limit = Some(2)), ["t1", "t2"]);
+    assert!(by(|f| f.splits(SplitScope::Only(Vec::new()))).is_empty());
+    assert_eq!(by(|f| f.outcome(OutcomeClass::Fail)), ["t1", "t2"]);
+    assert_eq!(by(|f| f.outcome(OutcomeClass::Pass).task("task-a")), ["t3"]);
+    assert_eq!(by(|f| f.limit(2)), ["t1", "t2"]);
 
     let t3 = &store
-        .list_trials(&TrialFilter {
-            task_id: Some("task-a".into()),
-            harness_hash: Some(harness(2)),
-            ..TrialFilter::default()
-        })
+        .list_trials(
+            &TrialFilter::new()
+                .task("task-a")
+                .harness(harness(2))
+                .split(Split::Test),
+        )
         .unwrap()[0];
     assert_eq!(t3.steps, 6);
     assert_eq!(t3.totals.model_calls, 2);
@@ -96,6 +109,14 @@ fn full_text_search_covers_messages_outputs_and_blobs() {
     );
     // Responses, reasoning and model errors too.
     assert_eq!(search(&store, "Install pandas first")[0].0, "t3");
+    // ... but not by default: t3 is in the test split.
+    assert!(
+        store
+            .search_steps(&SearchQuery::words("Install pandas first"))
+            .unwrap()
+            .iter()
+            .all(|h| h.trial_id.as_str() != "t3")
+    );
     assert_eq!(search(&store, "grep is enough")[0].0, "t4");
     assert_eq!(
         search(&store, "Too Many Requests")[0],
@@ -111,22 +132,22 @@ fn full_text_search_covers_messages_outputs_and_blobs() {
 
     // Filters and kinds.
     let mut query = SearchQuery::words("numpy");
-    query.filter.split = Some(Split::Validation);
+    query.filter = query.filter.split(Split::Validation);
     let hits = store.search_steps(&query).unwrap();
     assert_eq!(ids(&hits, |h| &h.trial_id), ["t2"]);
-    let mut query = SearchQuery::words("pandas");
+    let mut query = all_splits("pandas");
     query.kinds = vec!["model_call".into()];
     let hits = store.search_steps(&query).unwrap();
     assert!(hits.iter().all(|h| h.kind == "model_call") && !hits.is_empty());
 
-    // Raw FTS5 syntax, and its errors.
-    let mut query = SearchQuery::words("zebracorn OR hippogriff");
-    query.syntax = QuerySyntax::Fts5;
+    // Any of the words; quotes and operators in the text are words, not syntax.
+    let mut query = SearchQuery::words("zebracorn hippogriff");
+    assert!(store.search_steps(&query).unwrap().is_empty());
+    query.syntax = QuerySyntax::AnyWords;
     assert_eq!(store.search_steps(&query).unwrap().len(), 2);
-    query.text = "\"unbalanced".into();
-    let err = store.search_steps(&query).unwrap_err();
-    assert!(matches!(err, TraceError::BadQuery { .. }), "{err}");
-    assert!(err.is_bad_input());
+    query.text = "\"unbalanced NOT zebracorn*".into();
+    let hits = store.search_steps(&query).unwrap();
+    assert!(hits.iter().any(|h| h.trial_id.as_str() == "t4"), "{hits:?}");
     let err = store.search_steps(&SearchQuery::words(" -- ")).unwrap_err();
     assert!(matches!(err, TraceError::BadQuery { .. }), "{err}");
 }
@@ -148,6 +169,14 @@ fn similar_failures_put_same_fingerprint_first_then_text() {
     let failed: &ToolCall = t1.tool_calls().next().unwrap();
     let mut query = FailureQuery::for_tool_call(failed).unwrap();
     query.exclude_trial = Some(TrialId::new("t1").unwrap());
+    // By default the test split (t3) is out of sight.
+    let found = store.find_similar_failures(&query).unwrap();
+    assert!(
+        found.iter().all(|f| f.trial_id.as_str() != "t3"),
+        "{found:?}"
+    );
+    assert!(!found.is_empty());
+    query.splits = SplitScope::All;
     let found = store.find_similar_failures(&query).unwrap();
     let order: Vec<(String, u64)> = found
         .iter()
@@ -324,7 +353,7 @@ async fn the_async_trait_works_through_a_trait_object() {
     }))
     .unwrap();
     sink.close().unwrap();
-    let hits = store.search(&SearchQuery::words("capybara")).await.unwrap();
+    let hits = capybaras(store.as_ref()).await;
     assert_eq!(ids(&hits, |h| &h.trial_id), ["t5"]);
     assert_eq!(
         store.get_blob(&blob).await.unwrap(),
@@ -333,10 +362,7 @@ async fn the_async_trait_works_through_a_trait_object() {
     let trace = store.get(&TrialId::new("t5").unwrap()).await.unwrap();
     assert_eq!(trace.steps.len(), 1);
     let listed = store
-        .list(&TrialFilter {
-            split: Some(Split::Test),
-            ..TrialFilter::default()
-        })
+        .list(&TrialFilter::new().split(Split::Test))
         .await
         .unwrap();
     assert_eq!(ids(&listed, |t| &t.trial_id), ["t3", "t5"]);
@@ -347,10 +373,12 @@ async fn the_async_trait_works_through_a_trait_object() {
     store.put(&copy).await.unwrap();
     assert!(store.put(&copy).await.is_err());
     assert_eq!(store.get(&TrialId::new("t6").unwrap()).await.unwrap(), copy);
-    let hits = store.search(&SearchQuery::words("capybara")).await.unwrap();
+    let hits = capybaras(store.as_ref()).await;
     assert_eq!(hits.len(), 2);
 
     let found = store
+        .search()
+        .unwrap()
         .similar_failures(
             &FailureQuery::for_tool_call(
                 store
@@ -373,7 +401,13 @@ fn the_store_works_without_a_runtime() {
     // The async methods run inline when no tokio runtime is around.
     let dir = tempfile::tempdir().unwrap();
     let store = fixture_run(dir.path());
-    let hits = futures_lite_block_on(store.search(&SearchQuery::words("zebracorn"))).unwrap();
+    let hits = futures_lite_block_on(
+        store
+            .search()
+            .unwrap()
+            .search_steps(&SearchQuery::words("zebracorn")),
+    )
+    .unwrap();
     assert_eq!(hits.len(), 1);
 }
 

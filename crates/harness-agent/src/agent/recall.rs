@@ -4,19 +4,31 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use harness_trace::{Event, FailureQuery, TraceStore};
+use harness_trace::{Event, FailureQuery, SplitScope, TraceStore};
 
 use crate::middleware::FailureRecall;
 
-/// Recalls failures from the traces of earlier runs.
+/// Recalls failures from the traces of earlier runs, in the splits its scope admits (by
+/// default every split but test, whose traces must never reach a harness).
 pub struct TraceStoreRecall {
     store: Arc<dyn TraceStore>,
+    splits: SplitScope,
 }
 
 impl TraceStoreRecall {
-    /// Recall from `store`.
+    /// Recall from `store`, test split excluded. A store without a search capability
+    /// recalls nothing.
     pub fn new(store: Arc<dyn TraceStore>) -> Self {
-        Self { store }
+        Self {
+            store,
+            splits: SplitScope::default(),
+        }
+    }
+
+    /// The same recall over these splits.
+    pub fn with_splits(mut self, splits: SplitScope) -> Self {
+        self.splits = splits;
+        self
     }
 }
 
@@ -27,10 +39,14 @@ impl FailureRecall for TraceStoreRecall {
             tool: String::new(),
             text: error_text.to_owned(),
             exclude_trial: None,
+            splits: self.splits.clone(),
             limit,
         };
+        let Some(search) = self.store.search() else {
+            return Vec::new();
+        };
         // Recall is advice: a store that cannot answer gives none rather than failing the run.
-        let Ok(hits) = self.store.similar_failures(&query).await else {
+        let Ok(hits) = search.similar_failures(&query).await else {
             return Vec::new();
         };
         let mut out = Vec::new();

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use harness_trace::{
-    BlobStore, Event, Messages, QuerySyntax, RunLayout, RunStore, SearchQuery, TraceError,
-    TraceLine, TrialFilter, TrialId, TrialTrace, atif, otlp, read_trace,
+    BlobStore, Event, Messages, QuerySyntax, RunLayout, RunStore, SearchQuery, Split, SplitScope,
+    TraceError, TraceLine, TrialFilter, TrialId, TrialTrace, atif, otlp, read_trace,
 };
 
 use super::output::{BAD_INPUT, INTERNAL, OK};
@@ -49,14 +49,18 @@ pub enum TracesCommand {
 pub struct SearchArgs {
     /// Run directory.
     run: PathBuf,
-    /// Words to find (all of them); with --fts, an SQLite FTS5 query.
+    /// Words to find (all of them; with --any, any of them).
     query: String,
     /// Most hits to print.
     #[arg(long, default_value_t = 20)]
     limit: usize,
-    /// Read QUERY as FTS5 syntax (AND, OR, NOT, "phrases", prefix*).
+    /// Match steps with any of the words, ranked by how many and how rare.
     #[arg(long)]
-    fts: bool,
+    any: bool,
+    /// Only trials of this split (repeatable). Default: every split but test; name `test`
+    /// here to search the sealed split on purpose.
+    #[arg(long)]
+    split: Vec<Split>,
     /// Only steps of this kind (model_call, tool_call, intervention, context, finish);
     /// repeatable.
     #[arg(long)]
@@ -130,14 +134,17 @@ fn search(args: SearchArgs) -> Result<usize, TraceError> {
     let store = RunStore::open_existing(&args.run)?;
     let skipped = store.unreadable_traces()?;
     let torn: Vec<String> = store
-        .list_trials(&TrialFilter::default())?
+        .list_trials(&TrialFilter::new().splits(SplitScope::All))?
         .into_iter()
         .filter(|t| t.torn)
         .map(|t| t.trial_id.to_string())
         .collect();
     let mut query = SearchQuery::words(args.query).with_limit(args.limit);
-    if args.fts {
-        query.syntax = QuerySyntax::Fts5;
+    if args.any {
+        query.syntax = QuerySyntax::AnyWords;
+    }
+    if !args.split.is_empty() {
+        query.filter = query.filter.splits(SplitScope::Only(args.split));
     }
     query.kinds = args.kind;
     let hits = store.search_steps(&query)?;
