@@ -11,14 +11,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use harness_agent::SharedClientProvider;
-use harness_agent::agent::{BuiltinAgent, TraceStoreRecall, VerifierTraceWriter};
+use harness_agent::agent::{BuiltinAgent, TraceStoreRecall};
 use harness_agent::middleware::FailureRecall;
 use harness_agent::model::openai::{OpenAiClient, OpenAiConfig};
 use harness_core::{Harness, KindRegistry};
 use harness_sandbox::LocalProvider;
 use harness_tasks::{JobOptions, JobRunner, Suite, TaskSelection};
 use harness_trace::harbor::{HarborValidator, repository_setup_script};
-use harness_trace::{BlobStore, Event, RunLayout, TrialId};
+use harness_trace::{BlobStore, Event, RunLayout};
 use serde_json::{Value, json};
 
 const SOLVED: &str = "word-frequency-report";
@@ -100,8 +100,7 @@ async fn scripted_replies_earn_reward_one_and_no_solution_earns_zero() {
         Arc::new(harness),
         Arc::new(SharedClientProvider::new(Arc::new(client))),
         "openai:fake",
-    )
-    .with_traces(&run_dir, job);
+    );
 
     let suite = Suite::load(&suite_dir).unwrap();
     let tasks = suite
@@ -112,7 +111,7 @@ async fn scripted_replies_earn_reward_one_and_no_solution_earns_zero() {
     let mut options = JobOptions::new(job);
     options.jobs = 2;
     let output = JobRunner::new(Arc::new(LocalProvider::default()), Arc::new(agent))
-        .with_progress(Arc::new(VerifierTraceWriter::alone(&run_dir)))
+        .with_traces_in_job_folder(Arc::new(harness_trace::RunStoreFactory::default()))
         .run(&suite, &tasks, out.path(), &options)
         .await
         .unwrap();
@@ -133,7 +132,7 @@ async fn scripted_replies_earn_reward_one_and_no_solution_earns_zero() {
     let blobs = BlobStore::new(run_dir.join("blobs"));
     let mut atif_files = Vec::new();
     for trial in &output.trials {
-        let id = TrialId::new(trial.trial_name.clone()).unwrap();
+        let id = trial.trial_id.clone().unwrap();
         let read = harness_trace::read_trace(&layout.trace_path(&id)).unwrap();
         let kinds: Vec<&str> = read.trace.steps.iter().map(|s| s.event.kind()).collect();
         assert!(

@@ -360,6 +360,14 @@ fn builtin_agent_run_then_traces_show_search_export() {
         .args(["traces", "search"])
         .arg(&run)
         .arg("finish")
+        .args([
+            "--split",
+            "held-in",
+            "--split",
+            "validation",
+            "--split",
+            "test",
+        ])
         .assert()
         .code(0)
         .stdout(predicate::str::contains(&trial));

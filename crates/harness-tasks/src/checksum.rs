@@ -8,12 +8,13 @@
 
 use std::path::Path;
 
+use harness_types::{ContentHash, TaskChecksum};
 use sha2::{Digest, Sha256};
 
 use crate::TaskError;
 
 /// Hex sha256 of the task dir's files (see the module docs for the exact framing).
-pub fn task_checksum(dir: &Path) -> Result<String, TaskError> {
+pub fn task_checksum(dir: &Path) -> Result<TaskChecksum, TaskError> {
     let mut entries = Vec::new();
     for entry in walkdir::WalkDir::new(dir).min_depth(1) {
         let entry = entry.map_err(|e| {
@@ -50,7 +51,9 @@ pub fn task_checksum(dir: &Path) -> Result<String, TaskError> {
         hasher.update((content.len() as u64).to_le_bytes());
         hasher.update(&content);
     }
-    Ok(hex::encode(hasher.finalize()))
+    Ok(TaskChecksum::from_hash(ContentHash::from_digest(
+        hasher.finalize().into(),
+    )))
 }
 
 #[cfg(unix)]
@@ -76,7 +79,12 @@ mod tests {
         std::fs::write(dir.path().join("instruction.md"), "do it\n").unwrap();
         let a = task_checksum(dir.path()).unwrap();
         assert_eq!(a, task_checksum(dir.path()).unwrap());
-        assert_eq!(a.len(), 64);
+        // Golden value: evaluation caches are keyed by it, so a change to the framing must
+        // be deliberate (computed independently from the module docs' framing).
+        assert_eq!(
+            a.as_str(),
+            "f010bb135a7d8f57e5618e288f39239eac4b6c9699fef539f3d5f16651bbfdbb"
+        );
         std::fs::create_dir_all(dir.path().join("empty")).unwrap();
         assert_eq!(a, task_checksum(dir.path()).unwrap());
         std::fs::write(dir.path().join("instruction.md"), "do it!\n").unwrap();

@@ -141,6 +141,14 @@ pub enum TaskError {
         /// What went wrong.
         message: String,
     },
+    /// The job's trace store could not be opened.
+    #[error("trace store in {}: {message}", .path.display())]
+    TraceStore {
+        /// Where it was to be opened.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// No agent is registered under this name.
     #[error("unknown agent `{name}` (known: {known})")]
     UnknownAgent {
@@ -176,6 +184,7 @@ impl TaskError {
             TaskError::Unsupported { .. } => "UnsupportedEnvironment",
             TaskError::Sandbox { .. } => "SandboxError",
             TaskError::Agent { .. } => "AgentError",
+            TaskError::TraceStore { .. } => "TraceStoreError",
             TaskError::UnknownAgent { .. } => "UnknownAgent",
             TaskError::Io { .. } => "IoError",
         }

@@ -33,6 +33,8 @@ pub const RESULT_JSON: &str = "result.json";
 pub const CONFIG_JSON: &str = "config.json";
 /// Name of the file a run creates and locks to own its job folder.
 pub const LOCK_FILE: &str = ".lock";
+/// Score records of a job, one JSON line per finished trial.
+pub const SCORES_FILE: &str = "scores.jsonl";
 
 /// Write `value` as pretty JSON to `path` atomically (temp file + rename).
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), TaskError> {
@@ -160,6 +162,12 @@ impl JobDir {
     /// `result.json`.
     pub fn result_path(&self) -> PathBuf {
         self.root.join(RESULT_JSON)
+    }
+
+    /// `<job>/scores.jsonl`: one [`harness_types::ScoreRecord`] per finished trial, appended
+    /// and synced as each trial ends.
+    pub fn scores_path(&self) -> PathBuf {
+        self.root.join(SCORES_FILE)
     }
 
     /// Create the folder of one trial (emptied if a previous attempt left one).

@@ -7,7 +7,7 @@
 
 /// Which tasks need the Harbor absolute paths (`/app`, `/tests`, `/logs`, `/solution`).
 pub mod abspaths;
-/// The agent seam: [`Agent`], [`AgentContext`], [`AgentOutcome`].
+/// The agent seam (from `harness_agent_api`): [`Agent`], [`AgentContext`], [`AgentOutcome`].
 pub mod agent;
 /// Built-in agents (`oracle`, `noop`) and the name registry.
 pub mod agents;
@@ -50,7 +50,8 @@ pub mod verifier;
 mod words;
 
 pub use agent::{
-    Agent, AgentContext, AgentOutcome, AgentStatus, AgentTask, SolutionAccess, TrialIdentity,
+    Agent, AgentContext, AgentError, AgentFactory, AgentOutcome, AgentStatus, AgentTask,
+    RunContext, SolutionAccess, TrialIdentity, agent_task,
 };
 pub use agents::{AgentRegistry, NoopAgent, OracleAgent};
 pub use config::{TaskConfig, TaskLimits};

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use harness_types::{ScoreRecord, TaskChecksum, Timings, TrialId, TrialKey, TrialRef, Usage};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -117,7 +118,7 @@ pub struct TrialResult {
     /// The task's split.
     pub split: Split,
     /// Task content checksum (cache key).
-    pub task_checksum: String,
+    pub task_checksum: TaskChecksum,
     /// How the trial ended.
     pub outcome: OutcomeClass,
     /// The scalar reward (`reward` entry, else the mean of the entries); null when none.
@@ -131,6 +132,59 @@ pub struct TrialResult {
     /// The environment's resource requests and how each was enforced.
     #[serde(default)]
     pub resource_limits: Vec<harness_sandbox::AppliedLimit>,
+    /// The trial's id across runs (`<job>.<task>__<repeat>`), also its trace's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trial_id: Option<TrialId>,
+    /// What decided the score: harness hash, task checksum, agent, model, verifier, seed,
+    /// repeat ([`TrialResult::score_record`] files the score under it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<TrialKey>,
+}
+
+impl TrialResult {
+    /// The trial's score record: every trial that has a key has one, whether the agent ran or
+    /// the environment build failed before it.
+    pub fn score_record(&self) -> Option<ScoreRecord> {
+        let key = self.key.clone()?;
+        let trial_id = self.trial_id.clone()?;
+        let usage = self
+            .agent_result
+            .as_ref()
+            .map(|a| {
+                Usage::new(
+                    a.n_input_tokens,
+                    a.n_cache_tokens,
+                    a.n_output_tokens,
+                    a.cost_usd,
+                )
+            })
+            .unwrap_or_default();
+        let total = (self.finished_at - self.started_at)
+            .as_seconds_f64()
+            .max(0.0);
+        let timings = Timings::new(
+            total,
+            self.timings.environment_sec,
+            self.timings.agent_sec,
+            self.timings.verifier_sec,
+        );
+        let started_at = self
+            .started_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        Some(
+            ScoreRecord::new(
+                key,
+                self.split,
+                self.outcome,
+                self.reward,
+                started_at,
+                TrialRef::new(self.job_name.clone(), trial_id),
+            )
+            .with_usage(usage)
+            .with_timings(timings),
+        )
+    }
 }
 
 /// Per-task aggregate in the job result.
@@ -139,7 +193,7 @@ pub struct TaskStats {
     /// The task's split.
     pub split: Split,
     /// Task content checksum.
-    pub task_checksum: String,
+    pub task_checksum: TaskChecksum,
     /// Finished trials.
     pub n_trials: usize,
     /// Finished trials left out of the mean: model and infrastructure errors
@@ -260,7 +314,7 @@ pub struct JobTask {
     /// Its split.
     pub split: Split,
     /// Content checksum.
-    pub checksum: String,
+    pub checksum: TaskChecksum,
 }
 
 /// A job's `config.json`: everything needed to understand (and rerun) it.

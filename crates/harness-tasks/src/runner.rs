@@ -16,6 +16,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use harness_sandbox::SandboxProvider;
+use harness_trace::{TraceStore, TraceStoreFactory};
+use harness_types::{ScoreRecord, TrialKey};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -30,10 +32,11 @@ use crate::results::{
 };
 use crate::suite::{Suite, SuiteTask};
 use crate::task::Task;
-use crate::trial::{TrialOptions, exception, run_trial};
+use crate::trial::{TrialOptions, exception, run_trial, trial_key};
 
-/// How to run a job.
+/// How to run a job. New knobs may be added: start from [`JobOptions::new`] and set fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct JobOptions {
     /// Job folder name under the output dir.
     pub job_name: String,
@@ -122,11 +125,38 @@ impl JobOutput {
     }
 }
 
+/// Which trials a job has already scored: the runner does not start a trial whose key it
+/// names (the evaluation cache answers this; a resumed job too).
+pub trait ScoredTrials: Send + Sync {
+    /// Whether a score is on record for `key`.
+    fn is_scored(&self, key: &TrialKey) -> bool;
+}
+
+/// One trial of a plan: a task of the suite and a repeat index.
+#[derive(Debug, Clone)]
+pub struct PlannedTrial {
+    /// The task.
+    pub task: SuiteTask,
+    /// Repeat index, from 0.
+    pub repeat: u32,
+}
+
 /// Runs jobs with one sandbox provider and one agent.
 pub struct JobRunner {
     provider: Arc<dyn SandboxProvider>,
     agent: Arc<dyn Agent>,
     progress: Arc<dyn Progress>,
+    traces: Option<TraceDestination>,
+    scored: Option<Arc<dyn ScoredTrials>>,
+}
+
+/// Where a job's traces go.
+#[derive(Clone)]
+enum TraceDestination {
+    /// A store the caller opened.
+    Store(Arc<dyn TraceStore>),
+    /// A store opened in the job folder once the job has claimed it.
+    JobFolder(Arc<dyn TraceStoreFactory>),
 }
 
 impl std::fmt::Debug for JobRunner {
@@ -165,6 +195,8 @@ impl JobRunner {
             provider,
             agent,
             progress: Arc::new(NoProgress),
+            traces: None,
+            scored: None,
         }
     }
 
@@ -174,12 +206,56 @@ impl JobRunner {
         self
     }
 
-    /// Run `tasks` (usually a [`Suite::select`] result) of `suite` into `<out>/<job_name>/`.
-    /// Errors only when the job folder cannot be made or written; trial failures are results.
+    /// Record every trial's trace in `store`: the runner opens each trial's sink, hands it to
+    /// the agent ([`crate::AgentContext::trace`]) and closes it with the verdict.
+    pub fn with_traces(mut self, store: Arc<dyn TraceStore>) -> Self {
+        self.traces = Some(TraceDestination::Store(store));
+        self
+    }
+
+    /// Like [`JobRunner::with_traces`], with the store opened by `factory` in the job folder
+    /// (`<out>/<job>/`), so that a job's traces sit beside its results.
+    pub fn with_traces_in_job_folder(mut self, factory: Arc<dyn TraceStoreFactory>) -> Self {
+        self.traces = Some(TraceDestination::JobFolder(factory));
+        self
+    }
+
+    /// Skip trials whose key `scored` has a record for.
+    pub fn with_scored(mut self, scored: Arc<dyn ScoredTrials>) -> Self {
+        self.scored = Some(scored);
+        self
+    }
+
+    /// Run `tasks` (usually a [`Suite::select`] result) of `suite` into `<out>/<job_name>/`,
+    /// [`JobOptions::repeats`] times each. Errors only when the job folder cannot be made or
+    /// written; trial failures are results.
     pub async fn run(
         &self,
         suite: &Suite,
         tasks: &[SuiteTask],
+        out: &Path,
+        options: &JobOptions,
+    ) -> Result<JobOutput, TaskError> {
+        let repeats = options.repeats.max(1);
+        let plan: Vec<PlannedTrial> = tasks
+            .iter()
+            .flat_map(|t| {
+                (0..repeats).map(move |repeat| PlannedTrial {
+                    task: t.clone(),
+                    repeat,
+                })
+            })
+            .collect();
+        self.run_plan(suite, tasks, &plan, out, options).await
+    }
+
+    /// Run exactly the trials of `plan` (tasks of `tasks`, which the job's config lists),
+    /// in order, skipping those the runner's [`ScoredTrials`] has a record for.
+    pub async fn run_plan(
+        &self,
+        suite: &Suite,
+        tasks: &[SuiteTask],
+        plan: &[PlannedTrial],
         out: &Path,
         options: &JobOptions,
     ) -> Result<JobOutput, TaskError> {
@@ -189,6 +265,18 @@ impl JobRunner {
             t.task.check_host_env(&options.trial.allowed_host_env)?;
         }
         let job_dir = JobDir::create(out, &options.job_name)?;
+        let traces: Option<Arc<dyn TraceStore>> = match &self.traces {
+            None => None,
+            Some(TraceDestination::Store(store)) => Some(Arc::clone(store)),
+            Some(TraceDestination::JobFolder(factory)) => Some(
+                factory
+                    .open_in(job_dir.path())
+                    .map_err(|e| TaskError::TraceStore {
+                        path: job_dir.path().to_path_buf(),
+                        message: e.to_string(),
+                    })?,
+            ),
+        };
         let repeats = options.repeats.max(1);
         let config = JobConfig {
             job_name: options.job_name.clone(),
@@ -216,7 +304,27 @@ impl JobRunner {
             created_at: OffsetDateTime::now_utc(),
         };
         write_json_atomic(&job_dir.config_path(), &config)?;
-        let n_trials = tasks.len() * repeats as usize;
+        let plan: Vec<(&PlannedTrial, TrialIdentity)> = plan
+            .iter()
+            .map(|p| {
+                let id = &p.task.task.id;
+                let identity = TrialIdentity::new(
+                    &options.job_name,
+                    id,
+                    p.repeat,
+                    trial_seed(options.seed, id, p.repeat),
+                    p.task.split,
+                );
+                (p, identity)
+            })
+            .filter(|(p, identity)| match &self.scored {
+                Some(scored) => {
+                    !scored.is_scored(&trial_key(&p.task.task, identity, self.agent.as_ref()))
+                }
+                None => true,
+            })
+            .collect();
+        let n_trials = plan.len();
         let initial = JobResult::new(&options.job_name, OffsetDateTime::now_utc(), n_trials);
         write_json_atomic(&job_dir.result_path(), &initial)?;
         let state = Arc::new(JobState {
@@ -238,45 +346,31 @@ impl JobRunner {
         // finished ones are already on disk.
         let mut set = JoinSet::new();
         let mut identities = HashMap::new();
-        'plan: for t in tasks {
-            for repeat in 0..repeats {
-                // Trials take their slots in plan order, and none starts once the job aborts.
-                let permit = loop {
-                    tokio::select! {
-                        biased;
-                        Some(joined) = set.join_next_with_id() => {
-                            self.record_join(&state, &identities, joined);
-                        }
-                        permit = Arc::clone(&semaphore).acquire_owned() => break permit,
+        'plan: for (planned, identity) in plan {
+            // Trials take their slots in plan order, and none starts once the job aborts.
+            let permit = loop {
+                tokio::select! {
+                    biased;
+                    Some(joined) = set.join_next_with_id() => {
+                        self.record_join(&state, &identities, joined);
                     }
-                };
-                // The semaphore is never closed, so acquiring only waits.
-                let Ok(permit) = permit else {
-                    break 'plan;
-                };
-                if state.aborting.load(Ordering::SeqCst) {
-                    break 'plan;
+                    permit = Arc::clone(&semaphore).acquire_owned() => break permit,
                 }
-                let identity = TrialIdentity {
-                    job_name: options.job_name.clone(),
-                    trial_name: format!("{}__{repeat}", t.task.id),
-                    task_id: t.task.id.clone(),
-                    repeat,
-                    seed: trial_seed(options.seed, &t.task.id, repeat),
-                    split: t.split,
-                };
-                let handle = set.spawn(trial_task(
-                    Arc::clone(&t.task),
-                    identity.clone(),
-                    Arc::clone(&self.provider),
-                    Arc::clone(&self.agent),
-                    options.trial.clone(),
-                    permit,
-                    Arc::clone(&state),
-                    Arc::clone(&self.progress),
-                ));
-                identities.insert(handle.id(), (Arc::clone(&t.task), identity));
+            };
+            // The semaphore is never closed, so acquiring only waits.
+            let Ok(permit) = permit else {
+                break 'plan;
+            };
+            if state.aborting.load(Ordering::SeqCst) {
+                break 'plan;
             }
+            let task = Arc::clone(&planned.task.task);
+            let handle = set.spawn(trial_task(
+                Arc::clone(&task),
+                identity.clone(),
+                self.context(options, permit, &state, traces.clone()),
+            ));
+            identities.insert(handle.id(), (task, identity));
         }
         while let Some(joined) = set.join_next_with_id().await {
             self.record_join(&state, &identities, joined);
@@ -308,6 +402,25 @@ impl JobRunner {
 }
 
 impl JobRunner {
+    /// What a spawned trial needs from the runner.
+    fn context(
+        &self,
+        options: &JobOptions,
+        permit: OwnedSemaphorePermit,
+        state: &Arc<JobState>,
+        traces: Option<Arc<dyn TraceStore>>,
+    ) -> TrialTaskContext {
+        TrialTaskContext {
+            provider: Arc::clone(&self.provider),
+            agent: Arc::clone(&self.agent),
+            options: options.trial.clone(),
+            permit,
+            state: Arc::clone(state),
+            progress: Arc::clone(&self.progress),
+            traces,
+        }
+    }
+
     /// Record a trial task that ended by panicking (a trial that returned recorded itself).
     fn record_join(
         &self,
@@ -330,17 +443,27 @@ impl JobRunner {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn trial_task(
-    task: Arc<Task>,
-    identity: TrialIdentity,
+/// What a spawned trial takes from its runner.
+struct TrialTaskContext {
     provider: Arc<dyn SandboxProvider>,
     agent: Arc<dyn Agent>,
     options: TrialOptions,
     permit: OwnedSemaphorePermit,
     state: Arc<JobState>,
     progress: Arc<dyn Progress>,
-) {
+    traces: Option<Arc<dyn TraceStore>>,
+}
+
+async fn trial_task(task: Arc<Task>, identity: TrialIdentity, cx: TrialTaskContext) {
+    let TrialTaskContext {
+        provider,
+        agent,
+        options,
+        permit,
+        state,
+        progress,
+        traces,
+    } = cx;
     // The slot is held until the trial's result is recorded.
     let _permit = permit;
     progress.on_event(ProgressEvent::TrialStarted { trial: &identity });
@@ -353,6 +476,7 @@ async fn trial_task(
                 agent.as_ref(),
                 &options,
                 &dir,
+                traces.as_deref(),
             )
             .await
         }
@@ -374,6 +498,11 @@ fn finish_trial(state: &JobState, progress: &Arc<dyn Progress>, result: TrialRes
         .join("result.json");
     let mut errors = Vec::new();
     if let Err(e) = write_json_atomic(&path, &result) {
+        errors.push(e);
+    }
+    if let Some(record) = result.score_record()
+        && let Err(e) = append_score(&state.job_dir.scores_path(), &record)
+    {
         errors.push(e);
     }
     let (n_finished, n_trials) = {
@@ -463,7 +592,32 @@ fn crashed_trial(
         environment_notes: Vec::new(),
         timings: PhaseTimings::default(),
         resource_limits: Vec::new(),
+        trial_id: Some(identity.trial_id.clone()),
+        key: Some(trial_key(task, identity, agent)),
     }
+}
+
+/// Append one record to the job's `scores.jsonl` and put it on disk before returning: a
+/// finished trial's score survives a kill or a power loss.
+fn append_score(path: &Path, record: &ScoreRecord) -> Result<(), TaskError> {
+    use std::io::Write;
+    let mut line = serde_json::to_vec(record).map_err(|e| TaskError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    line.push(b'\n');
+    let io = |source| TaskError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io)?;
+    // One write call per line: concurrent trials append whole lines.
+    file.write_all(&line).map_err(io)?;
+    file.sync_data().map_err(io)
 }
 
 #[cfg(test)]
@@ -475,6 +629,9 @@ mod tests {
         assert_eq!(trial_seed(0, "a", 0), trial_seed(0, "a", 0));
         assert_ne!(trial_seed(0, "a", 0), trial_seed(0, "a", 1));
         assert_ne!(trial_seed(0, "a", 0), trial_seed(1, "a", 0));
+        // Golden value: seeds are part of every trial key (computed independently from the
+        // documented rule).
+        assert_eq!(trial_seed(0, "fix-git", 0), 8147887398082372207);
     }
 
     #[test]

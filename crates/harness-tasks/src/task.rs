@@ -13,6 +13,7 @@ use crate::checksum::task_checksum;
 use crate::config::{TaskConfig, TaskLimits};
 use crate::dockerfile::{BuildPlan, Dockerfile};
 use crate::words::docker_words;
+use harness_types::TaskChecksum;
 
 /// Path of the config file inside a task dir.
 pub const TASK_TOML: &str = "task.toml";
@@ -44,10 +45,10 @@ pub struct Task {
     /// empty here; [`Task::plan_with_base`] fills them in).
     pub plan: BuildPlan,
     /// sha256 over the task's files; see [`crate::checksum`].
-    pub checksum: String,
+    pub checksum: TaskChecksum,
     /// sha256 over `tests/` alone, taken at load: the verifier refuses tests that changed
     /// since (on a backend that does not hide the suite, an agent could edit them).
-    pub tests_checksum: String,
+    pub tests_checksum: TaskChecksum,
     /// Where the task uses Harbor absolute paths; non-empty means it needs a backend that
     /// mounts them.
     pub absolute_paths: Vec<AbsolutePathUse>,

@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,20 +12,6 @@ use harness_tasks::{
     JobOptions, JobResult, JobRunner, OracleAgent, ProgressEvent, Suite, TaskSelection, TrialResult,
 };
 use tokio::sync::mpsc;
-
-fn write_task(root: &Path, id: &str, solve: &str) {
-    let d = root.join(id);
-    std::fs::create_dir_all(d.join("tests")).unwrap();
-    std::fs::create_dir_all(d.join("solution")).unwrap();
-    std::fs::write(d.join("task.toml"), "version = \"1.0\"\n").unwrap();
-    std::fs::write(d.join("instruction.md"), "Write done.txt.\n").unwrap();
-    std::fs::write(
-        d.join("tests/test.sh"),
-        "OUT=\"${LOGS_DIR:-/logs}/verifier\"\n[ -f done.txt ] && echo 1 > \"$OUT/reward.txt\" || echo 0 > \"$OUT/reward.txt\"\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("solution/solve.sh"), solve).unwrap();
-}
 
 fn alive(pid: &str) -> bool {
     std::process::Command::new("kill")
@@ -41,7 +26,7 @@ async fn dropped_runner_keeps_finished_trials() {
     let suite_dir = tempfile::tempdir().unwrap();
     let pid_file = suite_dir.path().join("slow.pid");
     // Sorted first, so it starts first and is still running when the job is dropped.
-    write_task(
+    common::write_done_task(
         suite_dir.path(),
         "a-slow",
         &format!(
@@ -50,7 +35,7 @@ async fn dropped_runner_keeps_finished_trials() {
         ),
     );
     for id in ["b-fast", "c-fast", "d-fast"] {
-        write_task(suite_dir.path(), id, "touch done.txt\n");
+        common::write_done_task(suite_dir.path(), id, "touch done.txt\n");
     }
     let suite = Suite::load(suite_dir.path()).unwrap();
     let tasks = suite.select(&TaskSelection::default()).unwrap();

@@ -37,14 +37,7 @@ async fn malformed_fixtures_give_named_errors() {
         let message = match Task::load(case) {
             Err(e) => e.to_string(),
             Ok(task) => {
-                let identity = TrialIdentity {
-                    job_name: "malformed".into(),
-                    trial_name: format!("{name}__0"),
-                    task_id: name.clone(),
-                    repeat: 0,
-                    seed: 0,
-                    split: Split::Unassigned,
-                };
+                let identity = TrialIdentity::new("malformed", &name, 0, 0, Split::Unassigned);
                 let dir = job.trial(&identity.trial_name).unwrap();
                 let result = run_trial(
                     &task,
@@ -53,6 +46,7 @@ async fn malformed_fixtures_give_named_errors() {
                     &OracleAgent,
                     &TrialOptions::default(),
                     &dir,
+                    None,
                 )
                 .await;
                 assert_eq!(result.reward, None, "{name} scored");

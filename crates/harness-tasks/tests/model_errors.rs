@@ -5,30 +5,15 @@
 
 mod common;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use harness_sandbox::ExecOptions;
 use harness_tasks::{
-    Agent, AgentContext, AgentOutcome, AgentStatus, JobOptions, JobResult, JobRunner, OutcomeClass,
-    Suite, TaskError, TaskSelection,
+    Agent, AgentContext, AgentError, AgentOutcome, AgentStatus, JobOptions, JobResult, JobRunner,
+    OutcomeClass, Suite, TaskSelection,
 };
-
-fn write_task(root: &Path, id: &str) {
-    let d = root.join(id);
-    std::fs::create_dir_all(d.join("tests")).unwrap();
-    std::fs::create_dir_all(d.join("solution")).unwrap();
-    std::fs::write(d.join("task.toml"), "version = \"1.0\"\n").unwrap();
-    std::fs::write(d.join("instruction.md"), "Write done.txt.\n").unwrap();
-    std::fs::write(
-        d.join("tests/test.sh"),
-        "OUT=\"${LOGS_DIR:-/logs}/verifier\"\n[ -f done.txt ] && echo 1 > \"$OUT/reward.txt\" || echo 0 > \"$OUT/reward.txt\"\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("solution/solve.sh"), "touch done.txt\n").unwrap();
-}
 
 /// Solves tasks whose id starts with `ok-`; on the others it writes done.txt too (a verifier
 /// run would pass it) and then reports that the model server failed.
@@ -43,7 +28,7 @@ impl Agent for FlakyModelAgent {
         "flaky-model"
     }
 
-    async fn run(&self, ctx: AgentContext<'_>) -> Result<AgentOutcome, TaskError> {
+    async fn run(&self, ctx: AgentContext<'_>) -> Result<AgentOutcome, AgentError> {
         self.runs.fetch_add(1, Ordering::SeqCst);
         ctx.sandbox
             .exec("touch done.txt", ExecOptions::default())
@@ -61,7 +46,7 @@ impl Agent for FlakyModelAgent {
 fn suite_with(ids: &[&str]) -> (tempfile::TempDir, Suite) {
     let dir = tempfile::tempdir().unwrap();
     for id in ids {
-        write_task(dir.path(), id);
+        common::write_done_task(dir.path(), id, "touch done.txt\n");
     }
     let suite = Suite::load(dir.path()).unwrap();
     (dir, suite)

@@ -215,6 +215,18 @@ mod tests {
         assert_ne!(Fingerprint::of("shell", a), Fingerprint::of("shell", &c));
     }
 
+    /// Golden value: miners group failures and lineage notes cite them by fingerprint, so a
+    /// change to the hashing must be deliberate (computed independently: the first 8 bytes
+    /// of sha256 over `tool`, a 0 byte and the normalized text).
+    #[test]
+    fn golden_fingerprint() {
+        assert_eq!(
+            Fingerprint::of_normalized("shell", "modulenotfounderror: no module named <str>")
+                .to_string(),
+            "04203509ac303e15"
+        );
+    }
+
     #[test]
     fn normal_form_is_readable() {
         assert_eq!(

@@ -42,6 +42,8 @@ pub mod redact;
 /// `RunStore`: the embedded default store (JSONL + blobs + index).
 #[cfg(feature = "sqlite")]
 pub mod run;
+/// One sink shared by the runner and the agent.
+pub mod shared;
 /// Appending events as a trial runs.
 pub mod sink;
 /// The `TraceStore` trait and its query types.
@@ -67,10 +69,11 @@ pub use jsonl::{TornTail, TraceRead, TraceReader, read_trace};
 pub use layout::{RunLayout, TrialId};
 pub use redact::{REDACTED, RedactingSink, Redactor, redact_event, redact_url, url_secrets};
 #[cfg(feature = "sqlite")]
-pub use run::{RunStore, StoreSink};
+pub use run::{RunStore, RunStoreFactory, StoreSink};
+pub use shared::SharedSink;
 pub use sink::{FsyncPolicy, JsonlSink, SinkOptions, TraceSink};
 pub use store::{
     FailureQuery, QuerySyntax, SearchHit, SearchQuery, SimilarBy, SimilarFailure, SplitScope,
-    TraceSearch, TraceStore, TrialFilter, TrialSummary,
+    TraceSearch, TraceStore, TraceStoreFactory, TrialFilter, TrialSummary,
 };
 pub use trace::{TraceTotals, TrialTrace};

@@ -20,8 +20,8 @@ use crate::jsonl::{encode_trace, parse_line, read_trace};
 use crate::layout::{RunLayout, TrialId};
 use crate::sink::{JsonlSink, SinkOptions, TraceSink};
 use crate::store::{
-    FailureQuery, SearchHit, SearchQuery, SimilarFailure, TraceSearch, TraceStore, TrialFilter,
-    TrialSummary,
+    FailureQuery, SearchHit, SearchQuery, SimilarFailure, TraceSearch, TraceStore,
+    TraceStoreFactory, TrialFilter, TrialSummary,
 };
 use crate::trace::TrialTrace;
 
@@ -37,6 +37,25 @@ struct Inner {
     blobs: BlobStore,
     index: Index,
     options: SinkOptions,
+}
+
+/// Opens a [`RunStore`] in a folder (a job folder, once the job has claimed it).
+#[derive(Debug, Clone, Default)]
+pub struct RunStoreFactory {
+    options: SinkOptions,
+}
+
+impl RunStoreFactory {
+    /// A factory whose stores open sinks with `options`.
+    pub fn new(options: SinkOptions) -> Self {
+        Self { options }
+    }
+}
+
+impl TraceStoreFactory for RunStoreFactory {
+    fn open_in(&self, dir: &std::path::Path) -> Result<Arc<dyn TraceStore>, TraceError> {
+        Ok(Arc::new(RunStore::open_with(dir, self.options)?))
+    }
 }
 
 impl RunStore {

@@ -5,6 +5,8 @@
 //! it on a blocking thread. The embedded default is [`crate::RunStore`] (JSONL files plus a
 //! SQLite FTS5 index in a run directory).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use harness_core::ContentHash;
 use serde::{Deserialize, Serialize};
@@ -65,6 +67,13 @@ pub trait TraceSearch: Send + Sync {
         &self,
         query: &FailureQuery,
     ) -> Result<Vec<SimilarFailure>, TraceError>;
+}
+
+/// Opens a trace store in a given folder: for stores that live beside the results of the
+/// job that fills them (the job folder exists only once the job has claimed it).
+pub trait TraceStoreFactory: Send + Sync {
+    /// The store in `dir` (created if needed).
+    fn open_in(&self, dir: &std::path::Path) -> Result<Arc<dyn TraceStore>, TraceError>;
 }
 
 /// Which splits a query may see. The default, [`SplitScope::NotTest`], keeps the sealed test

@@ -7,15 +7,14 @@ mod prompt;
 mod recall;
 mod recorder;
 mod run;
-mod verifier_trace;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use harness_core::Harness;
-use harness_tasks::{Agent, AgentContext, AgentOutcome, TaskError};
+use harness_core::{ContentHash, Harness};
+use harness_tasks::{Agent, AgentContext, AgentError, AgentFactory, AgentOutcome, RunContext};
 use harness_trace::Redactor;
+use harness_types::ModelId;
 
 use crate::middleware::{FailureRecall, MiddlewareRegistry};
 use crate::model::ModelProvider;
@@ -25,7 +24,6 @@ pub use hints::{HINTS_KIND, HintLayer, SUBSTITUTE_PREFIX, hint_note};
 pub use prompt::render_system_prompt;
 pub use recall::TraceStoreRecall;
 pub use recorder::{Recorder, trace_message};
-pub use verifier_trace::VerifierTraceWriter;
 
 /// Name the reference agent is registered under (`--agent builtin`).
 pub const BUILTIN_AGENT_NAME: &str = "builtin";
@@ -37,16 +35,13 @@ pub struct BuiltinAgent {
     pub harness: Arc<Harness>,
     /// Gives each trial its model client.
     pub models: Arc<dyn ModelProvider>,
-    /// Model name recorded in traces.
+    /// The model spec (`openai:gpt-4o-mini`, `sim:explorer`): the model's id in trial keys
+    /// and trace headers.
     pub model_name: String,
     /// Middleware kinds by name (built-ins plus any the embedding application registered).
     pub middleware: Arc<MiddlewareRegistry>,
     /// Builtin tool implementations by name.
     pub tools: Arc<BuiltinTools>,
-    /// Run directory for traces (`<run>/traces/<trial>.jsonl`); `None` records nothing.
-    pub trace_dir: Option<PathBuf>,
-    /// Run id written into trace headers.
-    pub run_id: String,
     /// Past-failure lookup for `similar_failure_recall`.
     pub recall: Option<Arc<dyn FailureRecall>>,
     /// Hand the task's `solution/` to the model provider as task knowledge (for the
@@ -59,7 +54,8 @@ pub struct BuiltinAgent {
 }
 
 impl BuiltinAgent {
-    /// An agent with the standard tools and middleware, no traces.
+    /// An agent with the standard tools and middleware. It traces into the sink the runner
+    /// hands it ([`AgentContext::trace`]).
     pub fn new(harness: Arc<Harness>, models: Arc<dyn ModelProvider>, model_name: &str) -> Self {
         Self {
             harness,
@@ -67,19 +63,10 @@ impl BuiltinAgent {
             model_name: model_name.to_owned(),
             middleware: Arc::new(MiddlewareRegistry::builtin()),
             tools: Arc::new(BuiltinTools::standard()),
-            trace_dir: None,
-            run_id: "run".to_owned(),
             recall: None,
             solution_to_model: false,
             redactor: Redactor::new(),
         }
-    }
-
-    /// Record traces under `run_dir` with this run id.
-    pub fn with_traces(mut self, run_dir: impl Into<PathBuf>, run_id: &str) -> Self {
-        self.trace_dir = Some(run_dir.into());
-        self.run_id = run_id.to_owned();
-        self
     }
 }
 
@@ -97,7 +84,47 @@ impl Agent for BuiltinAgent {
         self.solution_to_model
     }
 
-    async fn run(&self, ctx: AgentContext<'_>) -> Result<AgentOutcome, TaskError> {
+    fn harness_hash(&self) -> ContentHash {
+        self.harness.content_hash()
+    }
+
+    fn model(&self) -> ModelId {
+        ModelId::new(self.model_name.clone())
+    }
+
+    async fn run(&self, ctx: AgentContext<'_>) -> Result<AgentOutcome, AgentError> {
         run::run_trial(self, ctx).await
+    }
+}
+
+/// Builds the reference agent for any harness, with the same model, tools, middleware kinds,
+/// recall and redaction: the loop's way to evaluate a candidate harness.
+#[derive(Clone)]
+pub struct BuiltinAgentFactory {
+    template: BuiltinAgent,
+}
+
+impl BuiltinAgentFactory {
+    /// A factory whose agents are `template` with the harness replaced.
+    pub fn new(template: BuiltinAgent) -> Self {
+        Self { template }
+    }
+}
+
+impl AgentFactory for BuiltinAgentFactory {
+    fn agent_for(
+        &self,
+        harness: Arc<Harness>,
+        _run: &RunContext,
+    ) -> Result<Arc<dyn Agent>, AgentError> {
+        // Middleware parameters are checked here, before any trial starts, so a harness the
+        // agent cannot run is a configuration error and not a run of failed trials.
+        self.template
+            .middleware
+            .build(harness.middleware())
+            .map_err(|e| AgentError::failed(format!("middleware.yaml: {e}")))?;
+        let mut agent = self.template.clone();
+        agent.harness = harness;
+        Ok(Arc::new(agent))
     }
 }

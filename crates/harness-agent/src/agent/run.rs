@@ -3,11 +3,8 @@
 use std::time::{Duration, Instant};
 
 use harness_sandbox::ShellSession;
-use harness_tasks::{AgentContext, AgentOutcome, AgentStatus, TaskError};
-use harness_trace::{
-    AgentInfo, FinishStatus, JsonlSink, ModelInfo, RedactingSink, RunLayout, SinkOptions,
-    TRACE_FORMAT, TraceHeader, TraceSink, TrialId,
-};
+use harness_tasks::{AgentContext, AgentError, AgentOutcome, AgentStatus};
+use harness_trace::{FinishStatus, RedactingSink, TraceSink};
 
 use super::BuiltinAgent;
 use super::hints::{HINTS_KIND, HintLayer};
@@ -40,54 +37,17 @@ impl Ending {
     }
 }
 
-fn agent_error(ctx: &AgentContext<'_>, message: String) -> TaskError {
-    TaskError::Agent {
-        task: ctx.task.id.clone(),
-        agent: super::BUILTIN_AGENT_NAME.to_owned(),
-        message,
-    }
+fn agent_error(_ctx: &AgentContext<'_>, message: String) -> AgentError {
+    AgentError::failed(message)
 }
 
-fn open_sink(
-    agent: &BuiltinAgent,
-    ctx: &AgentContext<'_>,
-    provider: &str,
-) -> Result<Option<Box<dyn TraceSink>>, String> {
-    let Some(dir) = &agent.trace_dir else {
-        return Ok(None);
-    };
-    let trial_id = TrialId::new(ctx.trial.trial_name.clone()).map_err(|e| e.to_string())?;
-    let header = TraceHeader {
-        format: TRACE_FORMAT.to_owned(),
-        run_id: agent.run_id.clone(),
-        trial_id,
-        harness_hash: agent.harness.content_hash(),
-        task_id: ctx.task.id.clone(),
-        task_checksum: ctx.task.checksum.clone(),
-        agent: AgentInfo {
-            name: super::BUILTIN_AGENT_NAME.to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-        },
-        model: ModelInfo {
-            name: agent.model_name.clone(),
-            provider: Some(provider.to_owned()),
-        },
-        seed: ctx.trial.seed,
-        repeat: ctx.trial.repeat,
-        split: ctx.trial.split,
-        labels: Default::default(),
-    };
-    let sink: Box<dyn TraceSink> = Box::new(
-        JsonlSink::create(&RunLayout::new(dir), header, SinkOptions::default())
-            .map_err(|e| e.to_string())?,
-    );
+/// The trial's trace as the runner opened it, behind this agent's redactor.
+fn trace_sink(agent: &BuiltinAgent, ctx: &AgentContext<'_>) -> Option<Box<dyn TraceSink>> {
+    let sink: Box<dyn TraceSink> = Box::new(ctx.trace.clone()?);
     if agent.redactor.is_empty() {
-        return Ok(Some(sink));
+        return Some(sink);
     }
-    Ok(Some(Box::new(RedactingSink::new(
-        sink,
-        agent.redactor.clone(),
-    ))))
+    Some(Box::new(RedactingSink::new(sink, agent.redactor.clone())))
 }
 
 /// Task-side knowledge for a simulated model: the solution script and the task metadata.
@@ -104,7 +64,7 @@ fn task_knowledge(ctx: &AgentContext<'_>) -> Option<serde_json::Value> {
 pub(super) async fn run_trial(
     agent: &BuiltinAgent,
     ctx: AgentContext<'_>,
-) -> Result<AgentOutcome, TaskError> {
+) -> Result<AgentOutcome, AgentError> {
     let harness = agent.harness.as_ref();
     let stack = agent
         .middleware
@@ -126,9 +86,7 @@ pub(super) async fn run_trial(
         .models
         .client_for(&model_ctx)
         .map_err(|e| agent_error(&ctx, e.to_string()))?;
-    let sink = open_sink(agent, &ctx, client.provider_name())
-        .map_err(|e| agent_error(&ctx, format!("trace: {e}")))?;
-    let mut recorder = Recorder::new(sink);
+    let mut recorder = Recorder::new(trace_sink(agent, &ctx));
 
     let workdir = ctx.sandbox.paths().workdir.clone();
     let limits = harness.manifest().limits.clone();

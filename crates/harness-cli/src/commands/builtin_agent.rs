@@ -41,12 +41,8 @@ pub const SIM_GROUND_TRUTH_DIR: &str = "sim-ground-truth";
 /// Why the agent could not be built: bad input (exit 2) with the message to print.
 pub struct AgentSetupError(pub String);
 
-/// Build the reference agent; traces go under `run_dir`.
-pub fn build(
-    args: &BuiltinAgentArgs,
-    run_dir: &Path,
-    run_id: &str,
-) -> Result<Arc<dyn Agent>, AgentSetupError> {
+/// Build the reference agent; the simulator keeps its ground truth under `run_dir`.
+pub fn build(args: &BuiltinAgentArgs, run_dir: &Path) -> Result<Arc<dyn Agent>, AgentSetupError> {
     let dir = args
         .harness
         .as_ref()
@@ -104,7 +100,7 @@ pub fn build(
             )));
         }
     };
-    let mut agent = BuiltinAgent::new(Arc::new(harness), models, spec).with_traces(run_dir, run_id);
+    let mut agent = BuiltinAgent::new(Arc::new(harness), models, spec);
     agent.solution_to_model = solution_to_model;
     agent.redactor = redactor;
     if let Some(dir) = &args.recall {

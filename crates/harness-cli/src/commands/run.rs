@@ -15,14 +15,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use harness_agent::agent::VerifierTraceWriter;
 use harness_sandbox::{
     AutoOptions, AutoProvider, BwrapOptions, BwrapProvider, LocalProvider, SandboxProvider,
 };
 use harness_tasks::{
-    AgentRegistry, DEFAULT_MAX_CONSECUTIVE_ERRORS, JobOptions, JobResult, JobRunner, Progress,
-    ProgressEvent, Split, Suite, TaskError, TaskSelection, TrialOptions, default_job_name,
+    AgentRegistry, JobOptions, JobResult, JobRunner, Progress, ProgressEvent, Split, Suite,
+    TaskError, TaskSelection, default_job_name,
 };
+use harness_trace::RunStoreFactory;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::signal::unix::SignalKind;
 
@@ -148,7 +148,7 @@ async fn run_async(args: RunArgs) -> ExitCode {
     let run_dir = args.out.join(&job_name);
     let builtin = args.agent == harness_agent::agent::BUILTIN_AGENT_NAME;
     let agent = if builtin {
-        match super::builtin_agent::build(&args.builtin, &run_dir, &job_name) {
+        match super::builtin_agent::build(&args.builtin, &run_dir) {
             Ok(a) => a,
             Err(e) => return bad_input(e.0),
         }
@@ -181,18 +181,13 @@ async fn run_async(args: RunArgs) -> ExitCode {
         }
     };
 
-    let options = JobOptions {
-        job_name,
-        jobs: args.jobs.max(1),
-        repeats: args.repeats.max(1),
-        seed: args.seed,
-        trial: TrialOptions {
-            offline_shims: !args.no_offline_shims,
-            agent_timeout,
-            allowed_host_env: args.allow_env.iter().cloned().collect(),
-        },
-        max_consecutive_errors: DEFAULT_MAX_CONSECUTIVE_ERRORS,
-    };
+    let mut options = JobOptions::new(job_name);
+    options.jobs = args.jobs.max(1);
+    options.repeats = args.repeats.max(1);
+    options.seed = args.seed;
+    options.trial.offline_shims = !args.no_offline_shims;
+    options.trial.agent_timeout = agent_timeout;
+    options.trial.allowed_host_env = args.allow_env.iter().cloned().collect();
     for t in &tasks {
         if let Err(e) = t.task.check_host_env(&options.trial.allowed_host_env) {
             return bad_input(e);
@@ -215,13 +210,10 @@ async fn run_async(args: RunArgs) -> ExitCode {
         }
         _ => {}
     });
-    // The reference agent traces each trial; the verdict is appended once the verifier ran.
-    let progress: Arc<dyn Progress> = if builtin {
-        Arc::new(VerifierTraceWriter::new(&run_dir, show))
-    } else {
-        show
-    };
-    let runner = JobRunner::new(provider.clone(), agent).with_progress(progress);
+    // Every trial is traced in the job folder; the runner appends each verdict.
+    let runner = JobRunner::new(provider.clone(), agent)
+        .with_progress(show)
+        .with_traces_in_job_folder(Arc::new(RunStoreFactory::default()));
     let job_dir = run_dir;
     // On a signal the runner's future is dropped here, which aborts the running trials; their
     // sandboxes kill what they started and remove their folders as they are dropped.

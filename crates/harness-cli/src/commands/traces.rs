@@ -75,7 +75,7 @@ pub struct SearchArgs {
 pub struct ShowArgs {
     /// Run directory.
     run: PathBuf,
-    /// Trial id.
+    /// Trial id (`<job>.<task>__<repeat>`), or the trial's folder name (`<task>__<repeat>`).
     trial: String,
     /// Print the trace's JSON lines as stored.
     #[arg(long)]
@@ -133,12 +133,19 @@ pub fn run(cmd: TracesCommand) -> ExitCode {
 fn search(args: SearchArgs) -> Result<usize, TraceError> {
     let store = RunStore::open_existing(&args.run)?;
     let skipped = store.unreadable_traces()?;
-    let torn: Vec<String> = store
-        .list_trials(&TrialFilter::new().splits(SplitScope::All))?
-        .into_iter()
+    let listed = store.list_trials(&TrialFilter::new().splits(SplitScope::All))?;
+    let torn: Vec<String> = listed
+        .iter()
         .filter(|t| t.torn)
         .map(|t| t.trial_id.to_string())
         .collect();
+    let sealed = listed.iter().filter(|t| t.split == Split::Test).count();
+    if args.split.is_empty() && sealed > 0 {
+        eprintln!(
+            "note: {sealed} trials of the sealed test split are not searched (name it with \
+             --split test to search it on purpose)"
+        );
+    }
     let mut query = SearchQuery::words(args.query).with_limit(args.limit);
     if args.any {
         query.syntax = QuerySyntax::AnyWords;
@@ -197,9 +204,39 @@ fn search(args: SearchArgs) -> Result<usize, TraceError> {
     Ok(skipped.len())
 }
 
+/// A trial named by its id (`<job>.<task>__<repeat>`) or, as the job folder names it, by
+/// `<task>__<repeat>` when exactly one trace of the run ends that way.
+fn resolve_trial(layout: &RunLayout, given: &str) -> Result<TrialId, TraceError> {
+    let id = TrialId::new(given)?;
+    if layout.trace_path(&id).is_file() {
+        return Ok(id);
+    }
+    let suffix = format!(".{given}");
+    let mut matches: Vec<TrialId> = layout
+        .trial_ids()?
+        .into_iter()
+        .filter(|t| t.as_str().ends_with(&suffix))
+        .collect();
+    match matches.len() {
+        1 => Ok(matches.remove(0)),
+        0 => Ok(id),
+        _ => Err(TraceError::BadQuery {
+            query: given.to_owned(),
+            message: format!(
+                "several trials end in `{given}`: {}",
+                matches
+                    .iter()
+                    .map(TrialId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+    }
+}
+
 fn show(args: ShowArgs) -> Result<(), TraceError> {
     let layout = existing_layout(&args.run)?;
-    let trial = TrialId::new(args.trial)?;
+    let trial = resolve_trial(&layout, &args.trial)?;
     let path = trace_path(&layout, &trial)?;
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -229,8 +266,8 @@ fn export(args: ExportArgs) -> Result<(), TraceError> {
         layout.trial_ids()?
     } else {
         args.trial
-            .into_iter()
-            .map(TrialId::new)
+            .iter()
+            .map(|t| resolve_trial(&layout, t))
             .collect::<Result<Vec<_>, _>>()?
     };
     let blobs = BlobStore::new(layout.blobs_dir());

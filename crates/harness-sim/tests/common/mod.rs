@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use harness_agent::agent::{BuiltinAgent, VerifierTraceWriter};
+use harness_agent::agent::BuiltinAgent;
 use harness_core::{EditSet, Harness, KindRegistry};
 use harness_sandbox::LocalProvider;
 use harness_sim::{Profile, SimProvider};
@@ -86,8 +86,7 @@ pub async fn run(
         Arc::new(harness),
         Arc::new(provider),
         &format!("sim:{profile}"),
-    )
-    .with_traces(&run_dir, job_name);
+    );
     agent.solution_to_model = true;
     let suite = Suite::load(&repo().join("examples/suites/terminal-lite")).unwrap();
     let tasks = match patterns {
@@ -99,7 +98,7 @@ pub async fn run(
     options.repeats = repeats;
     options.seed = seed;
     let output = JobRunner::new(Arc::new(LocalProvider::default()), Arc::new(agent))
-        .with_progress(Arc::new(VerifierTraceWriter::alone(&run_dir)))
+        .with_traces_in_job_folder(Arc::new(harness_trace::RunStoreFactory::default()))
         .run(&suite, &tasks, &out, &options)
         .await
         .unwrap();

@@ -2,8 +2,7 @@
 
 use async_trait::async_trait;
 
-use crate::TaskError;
-use crate::agent::{Agent, AgentContext, AgentOutcome};
+use crate::agent::{Agent, AgentContext, AgentError, AgentOutcome};
 
 /// Does nothing and finishes at once.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,7 +18,7 @@ impl Agent for NoopAgent {
         env!("CARGO_PKG_VERSION")
     }
 
-    async fn run(&self, _ctx: AgentContext<'_>) -> Result<AgentOutcome, TaskError> {
+    async fn run(&self, _ctx: AgentContext<'_>) -> Result<AgentOutcome, AgentError> {
         Ok(AgentOutcome::finished())
     }
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use harness_sandbox::{ExecOptions, MountKind};
 
 use crate::TaskError;
-use crate::agent::{Agent, AgentContext, AgentOutcome, AgentStatus};
+use crate::agent::{Agent, AgentContext, AgentError, AgentOutcome, AgentStatus};
 use crate::environment::describe_status;
 use crate::shims::OfflineShims;
 use crate::task::SOLVE_SH;
@@ -33,27 +33,24 @@ impl Agent for OracleAgent {
         true
     }
 
-    async fn run(&self, ctx: AgentContext<'_>) -> Result<AgentOutcome, TaskError> {
+    async fn run(&self, ctx: AgentContext<'_>) -> Result<AgentOutcome, AgentError> {
         let task = &ctx.task.id;
         let Some(solution) = ctx.solution else {
-            return Err(TaskError::Agent {
-                task: task.clone(),
-                agent: self.name().into(),
-                message: "the runner did not hand over the task's solution".into(),
-            });
+            return Err(AgentError::failed(
+                "the runner did not hand over the task's solution",
+            ));
         };
         if !solution.dir.join("solve.sh").is_file() {
-            return Err(TaskError::MissingFile {
-                task: task.clone(),
-                file: SOLVE_SH.into(),
-                why: "the oracle agent runs it".into(),
-            });
+            return Err(AgentError::failed(
+                TaskError::MissingFile {
+                    task: task.clone(),
+                    file: SOLVE_SH.into(),
+                    why: "the oracle agent runs it".into(),
+                }
+                .to_string(),
+            ));
         }
-        let sandbox_err = |source| TaskError::Sandbox {
-            task: task.clone(),
-            phase: "agent".into(),
-            source,
-        };
+        let sandbox_err = AgentError::Sandbox;
         let inside = ctx
             .sandbox
             .mount(MountKind::Solution, &solution.dir)
@@ -93,7 +90,7 @@ impl Agent for OracleAgent {
             out.stderr.text_with_marker()
         );
         let log_path = ctx.agent_dir.join(ORACLE_LOG);
-        std::fs::write(&log_path, log).map_err(|e| TaskError::Io {
+        std::fs::write(&log_path, log).map_err(|e| AgentError::Io {
             path: log_path,
             source: e,
         })?;
