@@ -89,12 +89,11 @@ impl Middleware for OutputTruncation {
     ) -> Vec<Effect> {
         let content = &output.content;
         let len = content.len();
-        if len <= self.head_bytes + self.tail_bytes {
+        let Some(parts) = harness_core::split_head_tail(content, self.head_bytes, self.tail_bytes)
+        else {
             return Vec::new();
-        }
-        let head_end = content.floor_char_boundary(self.head_bytes);
-        let tail_start = content.ceil_char_boundary(len - self.tail_bytes);
-        let omitted = tail_start - head_end;
+        };
+        let omitted = parts.omitted;
 
         let mut spilled = None;
         let mut spill_error = None;
@@ -111,17 +110,16 @@ impl Middleware for OutputTruncation {
         }
         let marker = match &spilled {
             Some(path) => format!("[... {omitted} bytes omitted; full output in {path} ...]"),
-            None => format!("[... {omitted} bytes omitted ...]"),
+            None => harness_core::head_tail::omitted_marker(omitted),
         };
-        let truncated = format!(
-            "{}\n{marker}\n{}",
-            &content[..head_end],
-            &content[tail_start..]
+        let mut what = format!(
+            "kept {} + {} of {len} bytes",
+            parts.head.len(),
+            parts.tail.len()
         );
-        output.content = truncated;
+        output.content = parts.join(&marker);
         output.full_len = output.full_len.max(len);
 
-        let mut what = format!("kept {head_end} + {} of {len} bytes", len - tail_start);
         match (spilled, spill_error) {
             (Some(path), _) => what.push_str(&format!("; full output in {path}")),
             (None, Some(error)) => what.push_str(&format!("; spill failed: {error}")),
