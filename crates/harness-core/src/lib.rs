@@ -28,6 +28,7 @@ pub mod locate;
 pub mod manifest;
 pub mod memory;
 pub mod middleware;
+pub mod middleware_params;
 mod parse;
 pub mod path;
 pub mod registry;

@@ -15,7 +15,8 @@
 use std::num::NonZeroUsize;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+
+use harness_core::middleware_params::OutputTruncationParams;
 
 use crate::middleware::calls::call_number;
 use crate::middleware::params::parse;
@@ -29,17 +30,6 @@ pub const KIND: &str = "output_truncation";
 /// Where spilled outputs go, relative to WORKDIR.
 pub const SPILL_DIR: &str = ".harness/outputs";
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    #[serde(default)]
-    head_bytes: Option<NonZeroUsize>,
-    #[serde(default)]
-    tail_bytes: Option<NonZeroUsize>,
-    #[serde(default)]
-    spill_to_file: Option<bool>,
-}
-
 /// The `output_truncation` layer.
 #[derive(Debug)]
 pub struct OutputTruncation {
@@ -51,7 +41,7 @@ pub struct OutputTruncation {
 impl OutputTruncation {
     /// Build from `params` (see the module docs for defaults).
     pub fn from_params(params: &serde_json::Value) -> Result<Self, String> {
-        let p: Params = parse(params)?;
+        let p: OutputTruncationParams = parse(params)?;
         Ok(Self {
             head_bytes: p.head_bytes.map_or(4000, NonZeroUsize::get),
             tail_bytes: p.tail_bytes.map_or(2000, NonZeroUsize::get),
