@@ -221,6 +221,15 @@ async fn run_async(args: RunArgs) -> ExitCode {
     } else {
         show
     };
+    tracing::info!(
+        job = %options.job_name,
+        tasks = tasks.len(),
+        repeats = options.repeats,
+        jobs = options.jobs,
+        agent = %args.agent,
+        sandbox = %args.sandbox,
+        "job starting"
+    );
     let runner = JobRunner::new(provider.clone(), agent).with_progress(progress);
     let job_dir = run_dir;
     // On a signal the runner's future is dropped here, which aborts the running trials; their
