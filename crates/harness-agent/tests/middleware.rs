@@ -201,7 +201,8 @@ fn unknown_kinds_and_bad_params_name_their_field() {
 
     for (params, needle) in [
         (json!({"max_identical_calls": "three"}), "invalid type"),
-        (json!({"max_identical_calls": 0}), "nonzero"),
+        (json!({"max_identical_calls": 0}), "at least 2"),
+        (json!({"max_identical_calls": 1}), "at least 2"),
         (json!({"typo": 1}), "unknown field"),
         (json!({"action": "halt"}), "unknown variant"),
     ] {

@@ -9,6 +9,8 @@
 //! - [`render_diff`] / [`diff_to_edits`] speak unified diffs.
 //! - [`KindRegistry`] lists the middleware kinds and builtin tools a harness may name.
 //! - [`ContentHash`] identifies harnesses and components (cache keys, version ids).
+//! - [`shell_words`] reads shell text (quoting, words, operators, heredocs) the POSIX way.
+//! - [`clip_head_tail`] keeps the head and tail of long output.
 //! - [`check_config`] / [`read_config`] bound every YAML and TOML text before it is parsed.
 
 pub mod agents;
@@ -21,14 +23,17 @@ pub mod error;
 mod fs_io;
 pub mod harness;
 pub mod hash;
+pub mod head_tail;
 pub mod locate;
 pub mod manifest;
 pub mod memory;
 pub mod middleware;
+pub mod middleware_params;
 mod parse;
 pub mod path;
 pub mod registry;
 pub mod schema;
+pub mod shell_words;
 pub mod skill;
 pub mod surface;
 pub mod template;
@@ -44,6 +49,7 @@ pub use error::{CoreError, Diagnostic, EditRejection};
 pub use fs_io::MAX_FILE_BYTES;
 pub use harness::Harness;
 pub use hash::ContentHash;
+pub use head_tail::{HeadTail, clip_head_tail, split_head_tail};
 pub use locate::locate_field;
 pub use manifest::{HarnessManifest, Limits, ModelSettings, SCHEMA_VERSION};
 pub use memory::{Hint, HintTrigger, Memory, Substitution};

@@ -90,70 +90,13 @@ fn object(properties: serde_json::Value) -> serde_json::Value {
     json!({"type": "object", "additionalProperties": false, "properties": properties})
 }
 
+/// The builtin middleware kinds, their schemas generated from the params structs the agent
+/// runtime deserializes into.
 fn builtin_middleware() -> Vec<KindSpec> {
-    let pos = json!({"type": "integer", "minimum": 1});
-    let text = json!({"type": "string", "minLength": 1});
-    vec![
-        KindSpec::new(
-            "loop_breaker",
-            "Interrupts repeated identical tool calls and very long tool-call streaks.",
-            object(json!({
-                "max_identical_calls": pos, "max_tool_calls": pos, "message": text,
-                "action": {"enum": ["inject", "stop"]}
-            })),
-        ),
-        KindSpec::new(
-            "retry_discipline",
-            "Blocks an exact repeat of a command that just failed.",
-            object(json!({"window": pos, "message": text})),
-        ),
-        KindSpec::new(
-            "persistent_env",
-            "Keeps the shell's working directory and exported variables across calls.",
-            object(json!({})),
-        ),
-        KindSpec::new(
-            "output_truncation",
-            "Keeps head and tail of long tool outputs and spills the rest to a file.",
-            object(
-                json!({"head_bytes": pos, "tail_bytes": pos, "spill_to_file": {"type": "boolean"}}),
-            ),
-        ),
-        KindSpec::new(
-            "context_compaction",
-            "Summarizes old turns when the context nears the window.",
-            object(json!({
-                "trigger_ratio": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-                "keep_recent_turns": pos
-            })),
-        ),
-        KindSpec::new(
-            "turn_reminder",
-            "Reminds the model of its remaining turn budget.",
-            object(json!({"every_turns": pos, "remaining_at": pos, "message": text})),
-        ),
-        KindSpec::new(
-            "verify_before_finish",
-            "Blocks the first finish until the agent has run a check.",
-            object(json!({"check_command": text, "message": text, "max_blocks": pos})),
-        ),
-        KindSpec::new(
-            "tool_error_hint",
-            "Appends a hint to tool errors that match a pattern.",
-            object(json!({
-                "hints": {"type": "array", "items": {
-                    "type": "object", "additionalProperties": false,
-                    "required": ["pattern", "hint"],
-                    "properties": {"pattern": text, "hint": text}
-                }}
-            })),
-        ),
-        KindSpec::new(
-            "similar_failure_recall",
-            "After a failure, recalls similar past failures from the trace store.",
-            object(json!({"max_results": pos, "min_score": {"type": "number", "minimum": 0}})),
-        ),
-    ]
+    crate::middleware_params::builtin_kinds()
+        .into_iter()
+        .map(|kind| KindSpec::new(kind.name, kind.description, kind.params_schema))
+        .collect()
 }
 
 fn builtin_tools() -> Vec<KindSpec> {

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use harness_core::shell_words::quote;
 
 use crate::backend::valid_env_name;
 use crate::{ExecOptions, ExecOutput, SandboxError, ShellSession};
@@ -69,11 +70,6 @@ impl ReplaySession {
     }
 }
 
-/// Single-quote `value` for any POSIX shell.
-pub(crate) fn shell_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
-}
-
 /// The script for one call: trap, replayed state, then the command on its own lines.
 pub(crate) fn build_script(
     state: Option<&State>,
@@ -99,13 +95,13 @@ pub(crate) fn build_script(
             if options.env.contains_key(key) || start_env.get(key) == Some(value) {
                 continue;
             }
-            script.push_str(&format!("export {key}={}\n", shell_quote(value)));
+            script.push_str(&format!("export {key}={}\n", quote(value)));
         }
         if options.cwd.is_none() {
             script.push_str(&format!(
                 "cd -- {} 2>/dev/null || echo \"session: saved directory is gone; \
                  staying in $PWD\" >&2\n",
-                shell_quote(&state.cwd)
+                quote(&state.cwd)
             ));
         }
     }
@@ -210,12 +206,6 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
-    }
-
-    #[test]
-    fn quotes() {
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }
 
     #[test]

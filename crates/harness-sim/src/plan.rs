@@ -7,6 +7,7 @@
 //! inside one command.
 
 use harness_agent::middleware::command_writes_files;
+use harness_core::shell_words::{self, Heredoc, TokenKind, ends_heredoc};
 
 /// What a step does, as far as the simulator's behaviours care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,14 +104,10 @@ fn marked_steps(text: &str) -> Vec<(String, String, Option<String>)> {
     let mut steps = Vec::new();
     let mut current: Option<(String, Vec<String>, Option<String>)> = None;
     let mut pitfall: Option<String> = None;
-    let mut heredoc: Option<(String, bool)> = None;
+    let mut heredoc: Option<Heredoc> = None;
     for line in text.lines() {
-        if let Some((end, strip)) = &heredoc {
-            let done = if *strip {
-                line.trim_start_matches('\t') == end
-            } else {
-                line == end
-            };
+        if let Some(open) = &heredoc {
+            let done = ends_heredoc(open, line);
             if let Some((_, lines, _)) = &mut current {
                 lines.push(line.to_owned());
             }
@@ -150,44 +147,9 @@ fn join_trimmed(lines: &[String]) -> String {
     text.trim_matches('\n').trim_end().to_owned()
 }
 
-/// The terminator of a heredoc opened on `line` (outside quotes), and whether it is `<<-`.
-fn heredoc_start(line: &str) -> Option<(String, bool)> {
-    let bytes = line.as_bytes();
-    let mut quote: Option<u8> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None if b == b'\'' || b == b'"' => quote = Some(b),
-            None if b == b'\\' => i += 1,
-            None if b == b'<'
-                && bytes.get(i + 1) == Some(&b'<')
-                && bytes.get(i + 2) != Some(&b'<')
-                && (i == 0 || bytes[i - 1] != b'<') =>
-            {
-                let mut rest = &line[i + 2..];
-                let strip = rest.starts_with('-');
-                if strip {
-                    rest = &rest[1..];
-                }
-                let rest = rest.trim_start();
-                let word: String = rest
-                    .chars()
-                    .take_while(|c| !c.is_whitespace() && !matches!(c, ';' | '&' | '|' | ')'))
-                    .filter(|c| !matches!(c, '\'' | '"'))
-                    .collect();
-                // `$((1 << 2))` shifts: a heredoc word does not start with a digit.
-                if word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-                    return Some((word, strip));
-                }
-            }
-            None => {}
-        }
-        i += 1;
-    }
-    None
+/// The first heredoc opened on `line` (outside quotes).
+fn heredoc_start(line: &str) -> Option<Heredoc> {
+    shell_words::heredocs(line).into_iter().next()
 }
 
 /// Cut a script into top-level commands: a line ends a command unless a quote is open, it
@@ -195,53 +157,26 @@ fn heredoc_start(line: &str) -> Option<(String, bool)> {
 pub fn logical_commands(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current: Vec<&str> = Vec::new();
-    let mut quote: Option<char> = None;
-    let mut heredoc: Option<(String, bool)> = None;
+    let mut heredoc: Option<Heredoc> = None;
     for line in text.lines() {
         current.push(line);
-        if let Some((end, strip)) = &heredoc {
-            let done = if *strip {
-                line.trim_start_matches('\t') == end
-            } else {
-                line == end
-            };
-            if done {
+        if let Some(open) = &heredoc {
+            if ends_heredoc(open, line) {
                 heredoc = None;
                 out.push(current.join("\n"));
                 current.clear();
             }
             continue;
         }
-        let mut escaped = false;
-        let mut prev_space = true;
-        for c in line.chars() {
-            if escaped {
-                escaped = false;
-                prev_space = false;
-                continue;
-            }
-            match quote {
-                Some(q) if c == q => quote = None,
-                Some('"') if c == '\\' => escaped = true,
-                Some(_) => {}
-                None if c == '\\' => escaped = true,
-                None if c == '\'' || c == '"' => quote = Some(c),
-                None if c == '#' && prev_space => break,
-                None => {}
-            }
-            prev_space = c.is_whitespace();
-        }
-        if quote.is_some() {
+        let command = current.join("\n");
+        // An open quote or a trailing `\` carries the command on to the next line.
+        if shell_words::lex(&command).open.is_some() {
             continue;
         }
-        if line.trim_end().ends_with('\\') && !line.trim_end().ends_with("\\\\") {
-            continue;
-        }
-        if let Some(h) = heredoc_start(line) {
+        if let Some(h) = heredoc_start(&command) {
             heredoc = Some(h);
             continue;
         }
-        let command = current.join("\n");
         current.clear();
         if !command.trim().is_empty() && !command.trim_start().starts_with('#') {
             out.push(command);
@@ -323,38 +258,11 @@ fn is_read_only(command: &str) -> bool {
     })
 }
 
-/// Split at `|`, `||`, `&&` and `;` outside quotes.
+/// Split at `|`, `||`, `&&`, `;` and `;;` outside quotes.
 pub fn split_stages(command: &str) -> Vec<String> {
-    let mut stages = Vec::new();
-    let mut current = String::new();
-    let mut quote: Option<char> = None;
-    let mut chars = command.chars().peekable();
-    while let Some(c) = chars.next() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '\'' || c == '"' => quote = Some(c),
-            None if c == '|' || c == ';' => {
-                if chars.peek() == Some(&'|') {
-                    chars.next();
-                }
-                stages.push(std::mem::take(&mut current));
-                continue;
-            }
-            None if c == '&' && chars.peek() == Some(&'&') => {
-                chars.next();
-                stages.push(std::mem::take(&mut current));
-                continue;
-            }
-            None => {}
-        }
-        current.push(c);
-    }
-    stages.push(current);
-    stages
+    shell_words::split_at_operators(command, &["|", "||", "&&", ";", ";;"])
         .into_iter()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
         .collect()
 }
 
@@ -388,13 +296,16 @@ pub fn looks_like_path(token: &str) -> bool {
     has_ext || (token.ends_with('/') && name.len() > 1)
 }
 
-/// The whitespace-separated words of a command, quotes stripped from whole-word quotes.
+/// The words and operators of a command, quotes removed (an operator such as `>` is one
+/// item, so `cat a > b` is `cat`, `a`, `>`, `b`).
 pub fn words(command: &str) -> Vec<String> {
-    command
-        .split_whitespace()
-        .map(|w| {
-            w.trim_matches(|c| matches!(c, '"' | '\'' | ';' | ')' | '('))
-                .to_owned()
+    shell_words::lex(command)
+        .tokens
+        .into_iter()
+        .filter_map(|token| match token.kind {
+            TokenKind::Word { text, .. } => Some(text),
+            TokenKind::Operator(op) => Some(op.to_owned()),
+            TokenKind::Newline => None,
         })
         .collect()
 }
@@ -496,7 +407,10 @@ PY
         assert_eq!(heredoc_start("echo $((1 << 2))"), None);
         assert_eq!(
             heredoc_start("cat <<-'EOF' > f"),
-            Some(("EOF".to_owned(), true))
+            Some(Heredoc {
+                delimiter: "EOF".to_owned(),
+                strip_tabs: true
+            })
         );
         let script = "#!/bin/bash\nset -e\ncd /app\nawk '{\n print $1\n}' a.txt > b.txt\ncat <<EOF > c\nx\nEOF\necho a \\\n  b\n";
         let plan = Plan::parse(script, "");

@@ -35,6 +35,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::TaskError;
 use crate::requirements::{self, Requirement};
+use harness_core::shell_words;
+
 use crate::words::{docker_words, shell_quote};
 
 /// WORKDIR used when a Dockerfile sets none (nearly all Harbor tasks use it).
@@ -214,7 +216,7 @@ impl Dockerfile {
                 "ENV" => Op::Env(rest.to_owned()),
                 "ARG" => Op::Arg(rest.to_owned()),
                 "COPY" | "ADD" => {
-                    if heredoc_markers(rest).next().is_some() {
+                    if !shell_words::heredocs(rest).is_empty() {
                         return Err(err(
                             line,
                             &keyword,
@@ -228,25 +230,20 @@ impl Dockerfile {
                 }
                 "RUN" => {
                     let mut command = exec_form(rest).unwrap_or_else(|| rest.to_owned());
-                    let markers: Vec<(String, bool)> = heredoc_markers(rest).collect();
-                    for (delimiter, strip_tabs) in &markers {
+                    let markers = shell_words::heredocs(rest);
+                    for heredoc in &markers {
                         command.push('\n');
                         loop {
                             let Some(body) = lines.get(i) else {
                                 return Err(err(
                                     line,
                                     "RUN",
-                                    format!("heredoc `{delimiter}` is not terminated"),
+                                    format!("heredoc `{}` is not terminated", heredoc.delimiter),
                                 ));
                             };
                             i += 1;
-                            let candidate = if *strip_tabs {
-                                body.trim_start_matches('\t')
-                            } else {
-                                body
-                            };
                             command.push_str(body);
-                            if candidate.trim_end() == delimiter {
+                            if shell_words::ends_heredoc(heredoc, body.trim_end()) {
                                 break;
                             }
                             command.push('\n');
@@ -447,46 +444,6 @@ fn exec_form(text: &str) -> Option<String> {
             .collect::<Vec<_>>()
             .join(" "),
     )
-}
-
-/// Heredoc markers (`<<EOF`, `<<-EOF`, `<<'EOF'`, `<<"EOF"`) in a RUN line: delimiter and
-/// whether leading tabs are stripped. Here-strings (`<<<`) and shifts (`1<<2`) are skipped.
-fn heredoc_markers(text: &str) -> impl Iterator<Item = (String, bool)> + '_ {
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        while let Some(found) = text[at..].find("<<") {
-            let pos = at + found;
-            at = pos + 2;
-            if pos > 0 && bytes[pos - 1] == b'<' || bytes.get(pos + 2) == Some(&b'<') {
-                continue;
-            }
-            let mut rest = &text[pos + 2..];
-            let strip_tabs = rest.starts_with('-');
-            if strip_tabs {
-                rest = &rest[1..];
-            }
-            let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"');
-            if let Some(q) = quote {
-                rest = &rest[1..];
-                if let Some(end) = rest.find(q) {
-                    let word = &rest[..end];
-                    if !word.is_empty() {
-                        return Some((word.to_owned(), strip_tabs));
-                    }
-                }
-                continue;
-            }
-            let word: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            if word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-                return Some((word, strip_tabs));
-            }
-        }
-        None
-    })
 }
 
 /// Parse ENV arguments (both forms) into pairs, substituting variables with the values in
@@ -725,7 +682,7 @@ mod tests {
             Op::Run("cat > f.txt <<'END'\n$HOME\nEND".into())
         );
         assert_eq!(d.instructions[2].line, 8);
-        assert!(heredoc_markers("echo $((1<<2)) <<< x").next().is_none());
+        assert!(shell_words::heredocs("echo $((1<<2)) <<< x").is_empty());
     }
 
     #[test]

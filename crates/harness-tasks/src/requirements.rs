@@ -9,7 +9,9 @@ use harness_sandbox::{ExecOptions, Sandbox, SandboxError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::words::{shell_commands, shell_quote};
+use harness_core::shell_words::simple_commands;
+
+use crate::words::shell_quote;
 
 /// Which package manager a requirement is for.
 #[derive(
@@ -63,7 +65,7 @@ pub struct RequirementReport {
 /// Requirements declared by one shell command line (a RUN instruction).
 pub fn from_command(command: &str, line: usize) -> Vec<Requirement> {
     let mut out = Vec::new();
-    for words in shell_commands(command) {
+    for words in simple_commands(command) {
         let words = strip_prefixes(&words);
         let Some(program) = words.first() else {
             continue;

@@ -1,19 +1,12 @@
-//! Quoting and word splitting: Dockerfile words (quotes, escapes, `$VAR` substitution) and a
-//! small shell lexer that cuts a command line into simple commands.
+//! Dockerfile words (quotes, escapes, `$VAR` substitution). Shell text (quoting, simple
+//! commands, heredocs) is read by `harness_core::shell_words`.
 
-/// Quote `s` for a POSIX shell (single quotes; embedded quotes closed, escaped and reopened).
-pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-    {
-        return s.to_owned();
-    }
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
+/// Quote one word for a POSIX shell: the workspace's one quoting rule.
+pub use harness_core::shell_words::quote as shell_quote;
 
 /// Split Dockerfile arguments into words the way Docker does for ENV, COPY, WORKDIR: quotes
-/// group and are removed, `\` escapes the next character outside single quotes, and `$VAR`,
+/// group and are removed, `\` escapes the next character outside quotes (and `"`, `$`, `\`
+/// inside double quotes), and `$VAR`,
 /// `${VAR}`, `${VAR:-word}`, `${VAR:+word}` are substituted outside single quotes through
 /// `lookup` (unknown names become empty, as in Docker). With `split` false the whole text is one
 /// word (legacy `ENV K V`).
@@ -51,6 +44,11 @@ pub fn docker_words(
                 continue;
             }
             (Some('\''), c) => current.push(c),
+            // Inside double quotes Docker's `\` escapes only `"`, `$` and `\` (a POSIX shell
+            // adds `` ` ``); before anything else it stays.
+            (Some('"'), '\\') if !matches!(chars.get(i + 1), Some('"' | '$' | '\\')) => {
+                current.push('\\')
+            }
             (_, '\\') if i + 1 < chars.len() => {
                 current.push(chars[i + 1]);
                 i += 2;
@@ -122,74 +120,6 @@ fn expand_at(
     Ok((lookup(&name).unwrap_or_default(), len + 1))
 }
 
-/// Cut a shell command line into simple commands (split at `&&`, `||`, `;`, `|`, `&`, newlines
-/// and parentheses), each a list of words with quotes removed. No expansion is done: this is
-/// for recognising commands such as `apt-get install -y git`, not for running them.
-pub fn shell_commands(text: &str) -> Vec<Vec<String>> {
-    let mut commands = Vec::new();
-    let mut words: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    let mut chars = text.chars().peekable();
-    let finish_word = |words: &mut Vec<String>, current: &mut String, in_word: &mut bool| {
-        if *in_word {
-            words.push(std::mem::take(current));
-            *in_word = false;
-        }
-    };
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some('"'), '\\') => {
-                if let Some(n) = chars.next() {
-                    current.push(n);
-                }
-            }
-            (Some(_), c) => current.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, '\\') => match chars.next() {
-                Some('\n') | None => {}
-                Some(n) => {
-                    current.push(n);
-                    in_word = true;
-                }
-            },
-            (None, '#') if !in_word => {
-                // A comment runs to the end of the line.
-                for n in chars.by_ref() {
-                    if n == '\n' {
-                        break;
-                    }
-                }
-                finish_word(&mut words, &mut current, &mut in_word);
-                if !words.is_empty() {
-                    commands.push(std::mem::take(&mut words));
-                }
-            }
-            (None, ';' | '&' | '|' | '\n' | '(' | ')') => {
-                finish_word(&mut words, &mut current, &mut in_word);
-                if !words.is_empty() {
-                    commands.push(std::mem::take(&mut words));
-                }
-            }
-            (None, c) if c.is_whitespace() => finish_word(&mut words, &mut current, &mut in_word),
-            (None, c) => {
-                current.push(c);
-                in_word = true;
-            }
-        }
-    }
-    finish_word(&mut words, &mut current, &mut in_word);
-    if !words.is_empty() {
-        commands.push(words);
-    }
-    commands
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,14 +134,6 @@ mod tests {
     }
 
     #[test]
-    fn quoting() {
-        assert_eq!(shell_quote("abc"), "abc");
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-        assert_eq!(shell_quote(""), "''");
-    }
-
-    #[test]
     fn docker_word_rules() {
         assert_eq!(
             words(r#"A=1 B="two words" C='$HOME'"#),
@@ -223,24 +145,12 @@ mod tests {
         );
         assert_eq!(words(r"A=a\ b $NOPE"), ["A=a b"]);
         assert_eq!(words("${EMPTY:-fallback}"), ["fallback"]);
+        assert_eq!(
+            words(r#"A="a\nb" B="c\"d\$e\\f" C=g\nh"#),
+            [r"A=a\nb", r#"B=c"d$e\f"#, "C=gnh"]
+        );
         let legacy = docker_words("hello   big world", false, &mut |_| None).unwrap();
         assert_eq!(legacy, ["hello   big world"]);
         assert!(docker_words("\"open", true, &mut |_| None).is_err());
-    }
-
-    #[test]
-    fn shell_command_split() {
-        let cmds = shell_commands(
-            "DEBIAN_FRONTEND=noninteractive apt-get update && apt-get install -y 'git' curl \\\n vim; pip install \"numpy==1.0\" | tee x # comment && rm",
-        );
-        assert_eq!(
-            cmds,
-            vec![
-                vec!["DEBIAN_FRONTEND=noninteractive", "apt-get", "update"],
-                vec!["apt-get", "install", "-y", "git", "curl", "vim"],
-                vec!["pip", "install", "numpy==1.0"],
-                vec!["tee", "x"],
-            ]
-        );
     }
 }

@@ -90,31 +90,8 @@ pub trait TraceSink: Send {
 /// Head and tail of `text` within about `max` bytes, with a marker saying what was left out.
 /// Two thirds head, one third tail: commands print what they do first and how it ended last.
 pub fn excerpt(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let head_end = floor_boundary(text, max * 2 / 3);
-    let tail_start = ceil_boundary(text, text.len() - (max - max * 2 / 3));
-    let omitted = tail_start.saturating_sub(head_end);
-    format!(
-        "{}\n[... {omitted} bytes omitted ...]\n{}",
-        &text[..head_end],
-        &text[tail_start.max(head_end)..]
-    )
-}
-
-fn floor_boundary(text: &str, mut i: usize) -> usize {
-    while i > 0 && !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_boundary(text: &str, mut i: usize) -> usize {
-    while i < text.len() && !text.is_char_boundary(i) {
-        i += 1;
-    }
-    i
+    let head = max * 2 / 3;
+    harness_core::clip_head_tail(text, head, max - head)
 }
 
 /// Options of a JSONL sink.

@@ -10,6 +10,7 @@
 
 use std::sync::LazyLock;
 
+use harness_core::shell_words;
 use regex::Regex;
 
 use crate::state::CallRecord;
@@ -63,41 +64,26 @@ pub fn command_writes_files(command: &str) -> bool {
 /// `->`, `=>` and `/dev/...` targets.
 fn redirects_to_file(command: &str) -> bool {
     let bytes = command.as_bytes();
-    let mut quote: Option<u8> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(b'"') if b == b'\\' => i += 1,
-            Some(_) => {}
-            None if b == b'\'' || b == b'"' => quote = Some(b),
-            None if b == b'\\' => i += 1,
-            None if b == b'>' => {
-                let prev = if i > 0 { bytes[i - 1] } else { b' ' };
-                let mut j = i + 1;
-                if j < bytes.len() && (bytes[j] == b'>' || bytes[j] == b'|') {
-                    j += 1;
-                }
-                let skip = matches!(prev, b'-' | b'=' | b'<' | b'>')
-                    || bytes.get(i + 1).is_some_and(|n| matches!(n, b'&' | b'='));
-                if !skip {
-                    let target = command[j..].trim_start();
-                    if !target.is_empty()
-                        && !target.starts_with("/dev/")
-                        && !target.starts_with('&')
-                    {
-                        return true;
-                    }
-                }
-                i = j;
-                continue;
-            }
-            None => {}
+    let tokens = shell_words::lex(command).tokens;
+    tokens.iter().enumerate().any(|(i, token)| {
+        if !token
+            .operator()
+            .is_some_and(|op| shell_words::OUTPUT_REDIRECTIONS.contains(&op))
+        {
+            return false;
         }
-        i += 1;
-    }
-    false
+        // Arrows and comparisons written unquoted (`a->b`, `x=>y`, `a >= b`) are not
+        // redirections a person meant.
+        let prev = token.span.start.checked_sub(1).map(|p| bytes[p]);
+        let next = bytes.get(token.span.end);
+        if matches!(prev, Some(b'-' | b'=' | b'<')) || next == Some(&b'=') {
+            return false;
+        }
+        tokens
+            .get(i + 1)
+            .and_then(shell_words::Token::word)
+            .is_some_and(|target| !target.is_empty() && !target.starts_with("/dev/"))
+    })
 }
 
 #[cfg(test)]
@@ -123,6 +109,8 @@ mod tests {
             "python3 gen.py 2> err.log",
             "git apply fix.patch",
             "cat <<'EOF' > main.py\nprint(1)\nEOF",
+            "echo \\\" > f",
+            "echo \"a\\\"b\" >> log.txt",
         ] {
             assert!(command_writes_files(command), "{command}");
         }
@@ -142,6 +130,8 @@ mod tests {
             "sed 's/a/b/' f.py",
             "cargo test",
             "echo '->'",
+            "echo \"a > b\\\" c > d\"",
+            "echo a\\>b",
         ] {
             assert!(!command_writes_files(command), "{command}");
         }

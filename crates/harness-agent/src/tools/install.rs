@@ -12,7 +12,7 @@ use std::time::Duration;
 use harness_sandbox::{ExecOptions, Sandbox};
 
 use crate::tools::shell::exit_code;
-use crate::tools::text::shell_quote;
+use harness_core::shell_words::quote as shell_quote;
 
 /// Hidden directory of script tools, under the sandbox's temp dir.
 pub(crate) const TOOLS_DIR: &str = ".harness-tools";

@@ -15,8 +15,9 @@ use harness_sandbox::ExecOptions;
 use crate::model::ToolDefinition;
 use crate::tools::install::{TOOLS_DIR, install};
 use crate::tools::shell::{DEFAULT_OUTPUT_CAP_BYTES, exit_code, full_len};
-use crate::tools::text::{clip_middle, shell_quote};
+use crate::tools::text::clip_middle;
 use crate::tools::{Tool, ToolBuildError, ToolContext, ToolOutput};
+use harness_core::shell_words::quote as shell_quote;
 
 /// Bytes of a script's output read at most per stream.
 const CAPTURE_BYTES: usize = 8 << 20;

@@ -15,8 +15,9 @@ use crate::model::ToolDefinition;
 use crate::tools::args::{optional_str, required_str};
 use crate::tools::factory::builtin_options;
 use crate::tools::shell::full_len;
-use crate::tools::text::{plural, shell_quote, shorten_line};
+use crate::tools::text::{plural, shorten_line};
 use crate::tools::{Tool, ToolBuildError, ToolContext, ToolOutput};
+use harness_core::shell_words::quote as shell_quote;
 
 /// Default most matching lines `grep` returns.
 pub const DEFAULT_MAX_MATCHES: usize = 200;

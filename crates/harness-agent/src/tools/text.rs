@@ -1,42 +1,9 @@
-//! Small text helpers shared by the tools: shell quoting and bounding long outputs.
+//! Small text helpers shared by the tools: bounding long outputs and lines, counting nouns.
+//! Shell quoting is `harness_core::shell_words::quote`.
 
-/// Single-quote `value` for any POSIX shell.
-pub(crate) fn shell_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
-}
-
-/// The largest char boundary of `text` at or below `index`.
-fn floor_boundary(text: &str, index: usize) -> usize {
-    let mut i = index.min(text.len());
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-/// The smallest char boundary of `text` at or above `index`.
-fn ceil_boundary(text: &str, index: usize) -> usize {
-    let mut i = index.min(text.len());
-    while !text.is_char_boundary(i) {
-        i += 1;
-    }
-    i
-}
-
-/// Keep the first and last `cap / 2` bytes of `text` with a marker between them. The tail is
-/// kept because that is where commands report what went wrong.
+/// Keep about the first and last `cap / 2` bytes of `text` with a marker between them.
 pub(crate) fn clip_middle(text: &str, cap: usize) -> String {
-    if text.len() <= cap {
-        return text.to_owned();
-    }
-    let head = floor_boundary(text, cap / 2);
-    let tail = ceil_boundary(text, text.len() - cap / 2).max(head);
-    format!(
-        "{}\n[... {} bytes omitted ...]\n{}",
-        &text[..head],
-        tail - head,
-        &text[tail..]
-    )
+    harness_core::clip_head_tail(text, cap / 2, cap - cap / 2)
 }
 
 /// Cut a single line to `max_chars` characters, saying how long it was.
@@ -63,22 +30,6 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quotes() {
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-    }
-
-    #[test]
-    fn clips_the_middle_on_char_boundaries() {
-        assert_eq!(clip_middle("short", 10), "short");
-        let text = format!("{}{}", "é".repeat(50), "z".repeat(50));
-        let clipped = clip_middle(&text, 20);
-        assert!(clipped.starts_with("éééé"));
-        assert!(clipped.ends_with(&"z".repeat(10)));
-        assert!(clipped.contains("bytes omitted"));
-    }
 
     #[test]
     fn shortens_long_lines() {

@@ -20,8 +20,19 @@ mod validate;
 #[derive(Debug, Parser)]
 #[command(name = "harness", version, about = "Self-improving agent harnesses")]
 pub struct Cli {
+    /// Show more log lines on stderr: -v info, -vv debug, -vvv trace (default: warnings).
+    /// `RUST_LOG`, when set, decides instead.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
+}
+
+impl Cli {
+    /// How many times `-v` was given.
+    pub fn verbose(&self) -> u8 {
+        self.verbose
+    }
 }
 
 #[derive(Debug, Subcommand)]

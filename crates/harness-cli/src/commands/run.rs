@@ -210,6 +210,15 @@ async fn run_async(args: RunArgs) -> ExitCode {
         }
         _ => {}
     });
+    tracing::info!(
+        job = %options.job_name,
+        tasks = tasks.len(),
+        repeats = options.repeats,
+        jobs = options.jobs,
+        agent = %args.agent,
+        sandbox = %args.sandbox,
+        "job starting"
+    );
     // Every trial is traced in the job folder; the runner appends each verdict.
     let runner = JobRunner::new(provider.clone(), agent)
         .with_progress(show)

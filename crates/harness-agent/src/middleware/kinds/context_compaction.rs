@@ -22,7 +22,8 @@
 use std::num::NonZeroUsize;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+
+use harness_core::middleware_params::ContextCompactionParams;
 
 use crate::middleware::calls::same_call;
 use crate::middleware::params::{clip, parse};
@@ -47,15 +48,6 @@ const MAX_PREVIOUS: usize = 2000;
 /// Most bytes of the whole summary.
 const MAX_SUMMARY: usize = 8000;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    #[serde(default)]
-    trigger_ratio: Option<f64>,
-    #[serde(default)]
-    keep_recent_turns: Option<NonZeroUsize>,
-}
-
 /// The `context_compaction` layer.
 #[derive(Debug)]
 pub struct ContextCompaction {
@@ -66,7 +58,7 @@ pub struct ContextCompaction {
 impl ContextCompaction {
     /// Build from `params` (see the module docs for defaults).
     pub fn from_params(params: &serde_json::Value) -> Result<Self, String> {
-        let p: Params = parse(params)?;
+        let p: ContextCompactionParams = parse(params)?;
         let trigger_ratio = p.trigger_ratio.unwrap_or(0.8);
         if !(trigger_ratio > 0.0 && trigger_ratio <= 1.0) {
             return Err(format!(

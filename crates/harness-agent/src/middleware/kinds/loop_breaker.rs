@@ -7,7 +7,7 @@
 //!
 //! Params: `max_identical_calls` (default 3): a call equal (same tool, same arguments) to the
 //! previous `max_identical_calls - 1` calls is blocked with a message telling the model it is
-//! looping (values below 2 act as 2); `max_tool_calls` (optional): when the call under way is
+//! looping (at least 2, smaller values are refused as the schema says); `max_tool_calls` (optional): when the call under way is
 //! call number `max_tool_calls`, a warning is injected once; `message` replaces the looping
 //! message; `action` is `inject` (default: block the repeat, warn about the count) or `stop`
 //! (end the run in both cases).
@@ -16,7 +16,9 @@ use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
-use serde::Deserialize;
+
+pub use harness_core::middleware_params::LoopAction;
+use harness_core::middleware_params::{LoopBreakerParams, MIN_IDENTICAL_CALLS};
 
 use crate::middleware::calls::{call_number, repeats_previous};
 use crate::middleware::params::{non_blank, parse};
@@ -25,30 +27,6 @@ use crate::model::ToolCall;
 
 /// Kind name.
 pub const KIND: &str = "loop_breaker";
-
-/// What the layer does when it fires.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LoopAction {
-    /// Block the repeated call / warn about the call count, and go on.
-    #[default]
-    Inject,
-    /// End the run.
-    Stop,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    #[serde(default)]
-    max_identical_calls: Option<NonZeroU32>,
-    #[serde(default)]
-    max_tool_calls: Option<NonZeroU32>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    action: LoopAction,
-}
 
 /// The `loop_breaker` layer.
 #[derive(Debug)]
@@ -64,10 +42,19 @@ pub struct LoopBreaker {
 impl LoopBreaker {
     /// Build from `params` (see the module docs for defaults).
     pub fn from_params(params: &serde_json::Value) -> Result<Self, String> {
-        let p: Params = parse(params)?;
+        let p: LoopBreakerParams = parse(params)?;
         non_blank("message", p.message.as_deref())?;
+        let max_identical_calls = p.max_identical_calls.unwrap_or(3);
+        // Refused rather than raised: a harness saying 1 would otherwise run with another
+        // value than it names, and the schema could not say so.
+        if max_identical_calls < MIN_IDENTICAL_CALLS {
+            return Err(format!(
+                "`max_identical_calls` must be at least {MIN_IDENTICAL_CALLS} (one call is never \
+                 a loop), got {max_identical_calls}"
+            ));
+        }
         Ok(Self {
-            max_identical_calls: p.max_identical_calls.map_or(3, NonZeroU32::get).max(2),
+            max_identical_calls,
             max_tool_calls: p.max_tool_calls.map(NonZeroU32::get),
             message: p.message,
             action: p.action,

@@ -15,7 +15,8 @@
 use std::num::NonZeroUsize;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+
+use harness_core::middleware_params::OutputTruncationParams;
 
 use crate::middleware::calls::call_number;
 use crate::middleware::params::parse;
@@ -29,17 +30,6 @@ pub const KIND: &str = "output_truncation";
 /// Where spilled outputs go, relative to WORKDIR.
 pub const SPILL_DIR: &str = ".harness/outputs";
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    #[serde(default)]
-    head_bytes: Option<NonZeroUsize>,
-    #[serde(default)]
-    tail_bytes: Option<NonZeroUsize>,
-    #[serde(default)]
-    spill_to_file: Option<bool>,
-}
-
 /// The `output_truncation` layer.
 #[derive(Debug)]
 pub struct OutputTruncation {
@@ -51,7 +41,7 @@ pub struct OutputTruncation {
 impl OutputTruncation {
     /// Build from `params` (see the module docs for defaults).
     pub fn from_params(params: &serde_json::Value) -> Result<Self, String> {
-        let p: Params = parse(params)?;
+        let p: OutputTruncationParams = parse(params)?;
         Ok(Self {
             head_bytes: p.head_bytes.map_or(4000, NonZeroUsize::get),
             tail_bytes: p.tail_bytes.map_or(2000, NonZeroUsize::get),
@@ -89,12 +79,11 @@ impl Middleware for OutputTruncation {
     ) -> Vec<Effect> {
         let content = &output.content;
         let len = content.len();
-        if len <= self.head_bytes + self.tail_bytes {
+        let Some(parts) = harness_core::split_head_tail(content, self.head_bytes, self.tail_bytes)
+        else {
             return Vec::new();
-        }
-        let head_end = content.floor_char_boundary(self.head_bytes);
-        let tail_start = content.ceil_char_boundary(len - self.tail_bytes);
-        let omitted = tail_start - head_end;
+        };
+        let omitted = parts.omitted;
 
         let mut spilled = None;
         let mut spill_error = None;
@@ -111,17 +100,16 @@ impl Middleware for OutputTruncation {
         }
         let marker = match &spilled {
             Some(path) => format!("[... {omitted} bytes omitted; full output in {path} ...]"),
-            None => format!("[... {omitted} bytes omitted ...]"),
+            None => harness_core::head_tail::omitted_marker(omitted),
         };
-        let truncated = format!(
-            "{}\n{marker}\n{}",
-            &content[..head_end],
-            &content[tail_start..]
+        let mut what = format!(
+            "kept {} + {} of {len} bytes",
+            parts.head.len(),
+            parts.tail.len()
         );
-        output.content = truncated;
+        output.content = parts.join(&marker);
         output.full_len = output.full_len.max(len);
 
-        let mut what = format!("kept {head_end} + {} of {len} bytes", len - tail_start);
         match (spilled, spill_error) {
             (Some(path), _) => what.push_str(&format!("; full output in {path}")),
             (None, Some(error)) => what.push_str(&format!("; spill failed: {error}")),

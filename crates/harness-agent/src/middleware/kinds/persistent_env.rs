@@ -7,7 +7,8 @@
 //! hooks and no params.
 
 use async_trait::async_trait;
-use serde::Deserialize;
+
+use harness_core::middleware_params::PersistentEnvParams;
 
 use crate::middleware::Middleware;
 use crate::middleware::params::parse;
@@ -16,10 +17,6 @@ use crate::tools::RuntimeConfig;
 /// Kind name.
 pub const KIND: &str = "persistent_env";
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {}
-
 /// The `persistent_env` layer.
 #[derive(Debug, Default)]
 pub struct PersistentEnv;
@@ -27,7 +24,7 @@ pub struct PersistentEnv;
 impl PersistentEnv {
     /// Build from `params` (an empty object).
     pub fn from_params(params: &serde_json::Value) -> Result<Self, String> {
-        let Params {} = parse(params)?;
+        let PersistentEnvParams {} = parse(params)?;
         Ok(Self)
     }
 }

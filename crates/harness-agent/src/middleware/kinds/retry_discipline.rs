@@ -12,10 +12,9 @@
 //! `sed -i`, installs ...), the repeat is allowed, because edit-then-rerun is how failures get
 //! fixed.
 
-use std::num::NonZeroU32;
-
 use async_trait::async_trait;
-use serde::Deserialize;
+
+use harness_core::middleware_params::RetryDisciplineParams;
 
 use crate::middleware::calls::same_call;
 use crate::middleware::params::{non_blank, parse};
@@ -27,15 +26,6 @@ use crate::state::CallRecord;
 /// Kind name.
 pub const KIND: &str = "retry_discipline";
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    #[serde(default)]
-    window: Option<NonZeroU32>,
-    #[serde(default)]
-    message: Option<String>,
-}
-
 /// The `retry_discipline` layer.
 #[derive(Debug)]
 pub struct RetryDiscipline {
@@ -46,7 +36,7 @@ pub struct RetryDiscipline {
 impl RetryDiscipline {
     /// Build from `params` (see the module docs for defaults).
     pub fn from_params(params: &serde_json::Value) -> Result<Self, String> {
-        let p: Params = parse(params)?;
+        let p: RetryDisciplineParams = parse(params)?;
         non_blank("message", p.message.as_deref())?;
         Ok(Self {
             window: p

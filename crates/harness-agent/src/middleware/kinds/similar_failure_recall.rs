@@ -17,7 +17,8 @@ use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+
+use harness_core::middleware_params::SimilarFailureRecallParams;
 
 use crate::middleware::params::{clip, parse};
 use crate::middleware::{Effect, HookContext, Middleware};
@@ -32,15 +33,6 @@ const QUERY_BYTES: usize = 2000;
 /// Most bytes of one summary shown.
 const SUMMARY_BYTES: usize = 300;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    #[serde(default)]
-    max_results: Option<NonZeroUsize>,
-    #[serde(default)]
-    min_score: Option<f64>,
-}
-
 /// The `similar_failure_recall` layer.
 #[derive(Debug)]
 pub struct SimilarFailureRecall {
@@ -52,7 +44,7 @@ pub struct SimilarFailureRecall {
 impl SimilarFailureRecall {
     /// Build from `params` (see the module docs for defaults).
     pub fn from_params(params: &serde_json::Value) -> Result<Self, String> {
-        let p: Params = parse(params)?;
+        let p: SimilarFailureRecallParams = parse(params)?;
         if p.min_score.is_some_and(|s| s.is_nan() || s < 0.0) {
             return Err("`min_score` must be a number >= 0".to_owned());
         }

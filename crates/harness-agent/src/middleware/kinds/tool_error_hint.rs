@@ -12,7 +12,8 @@
 
 use async_trait::async_trait;
 use regex::Regex;
-use serde::Deserialize;
+
+use harness_core::middleware_params::ToolErrorHintParams;
 
 use crate::middleware::params::{non_blank, output_regex, parse};
 use crate::middleware::{Effect, HookContext, Middleware, tag_note};
@@ -21,20 +22,6 @@ use crate::tools::ToolOutput;
 
 /// Kind name.
 pub const KIND: &str = "tool_error_hint";
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    #[serde(default)]
-    hints: Vec<HintParam>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HintParam {
-    pattern: String,
-    hint: String,
-}
 
 /// The `tool_error_hint` layer.
 #[derive(Debug)]
@@ -45,9 +32,10 @@ pub struct ToolErrorHint {
 impl ToolErrorHint {
     /// Build from `params` (see the module docs).
     pub fn from_params(params: &serde_json::Value) -> Result<Self, String> {
-        let p: Params = parse(params)?;
+        let p: ToolErrorHintParams = parse(params)?;
         let mut hints = Vec::with_capacity(p.hints.len());
         for (i, h) in p.hints.into_iter().enumerate() {
+            non_blank(&format!("hints[{i}].pattern"), Some(&h.pattern))?;
             non_blank(&format!("hints[{i}].hint"), Some(&h.hint))?;
             hints.push((
                 output_regex(&format!("hints[{i}].pattern"), &h.pattern)?,

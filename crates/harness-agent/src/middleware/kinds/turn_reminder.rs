@@ -13,7 +13,8 @@ use std::num::NonZeroU32;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+
+use harness_core::middleware_params::TurnReminderParams;
 
 use crate::middleware::params::{non_blank, parse};
 use crate::middleware::{Effect, HookContext, Middleware};
@@ -25,17 +26,6 @@ pub const KIND: &str = "turn_reminder";
 const DEFAULT_MESSAGE: &str = "Reminder: this is turn {turn} of {max_turns}; {turns_left} turns \
      left after this one. Make sure every required output exists and is correct before the \
      budget runs out.";
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    #[serde(default)]
-    every_turns: Option<NonZeroU32>,
-    #[serde(default)]
-    remaining_at: Option<NonZeroU32>,
-    #[serde(default)]
-    message: Option<String>,
-}
 
 /// The `turn_reminder` layer.
 #[derive(Debug)]
@@ -51,7 +41,7 @@ pub struct TurnReminder {
 impl TurnReminder {
     /// Build from `params` (see the module docs for defaults).
     pub fn from_params(params: &serde_json::Value) -> Result<Self, String> {
-        let p: Params = parse(params)?;
+        let p: TurnReminderParams = parse(params)?;
         non_blank("message", p.message.as_deref())?;
         Ok(Self {
             every_turns: p.every_turns.map_or(10, NonZeroU32::get),

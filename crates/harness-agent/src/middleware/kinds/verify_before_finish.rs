@@ -15,7 +15,8 @@ use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use async_trait::async_trait;
-use serde::Deserialize;
+
+use harness_core::middleware_params::VerifyBeforeFinishParams;
 
 use crate::middleware::params::{non_blank, parse};
 use crate::middleware::writes::is_file_write;
@@ -24,17 +25,6 @@ use crate::state::CallRecord;
 
 /// Kind name.
 pub const KIND: &str = "verify_before_finish";
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    #[serde(default)]
-    check_command: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    max_blocks: Option<NonZeroU32>,
-}
 
 /// The `verify_before_finish` layer.
 #[derive(Debug)]
@@ -49,7 +39,7 @@ pub struct VerifyBeforeFinish {
 impl VerifyBeforeFinish {
     /// Build from `params` (see the module docs for defaults).
     pub fn from_params(params: &serde_json::Value) -> Result<Self, String> {
-        let p: Params = parse(params)?;
+        let p: VerifyBeforeFinishParams = parse(params)?;
         non_blank("check_command", p.check_command.as_deref())?;
         non_blank("message", p.message.as_deref())?;
         Ok(Self {
