@@ -4,12 +4,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use harness_agent::model::{
+use harness_agent::state::{conversation_tokens, estimate_tokens};
+use harness_core::ModelSettings;
+use harness_model::{
     AssistantMessage, ChatResponse, FinishReason, Message, ModelClient, ModelError, ToolCall,
     ToolDefinition, Usage,
 };
-use harness_agent::state::{conversation_tokens, estimate_tokens};
-use harness_core::ModelSettings;
 
 use crate::episode::{Encoding, Episode, MoveKind};
 use crate::observe::observe;

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use harness_agent::model::{ModelClient, ModelError, ModelProvider, TrialModelContext};
+use harness_model::{ModelClient, ModelError, ModelProvider, TrialModelContext};
 
 use crate::client::SimClient;
 use crate::draw::TrialDraw;

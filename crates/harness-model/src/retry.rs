@@ -3,19 +3,19 @@
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use async_trait::async_trait;
-use harness_core::ModelSettings;
+use harness_types::ModelSettings;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::client::ModelClient;
-use crate::model::error::ModelError;
-use crate::model::message::Message;
-use crate::model::response::ChatResponse;
-use crate::model::sleep::{Sleeper, TokioSleeper};
-use crate::model::tool::ToolDefinition;
+use crate::client::ModelClient;
+use crate::error::ModelError;
+use crate::message::Message;
+use crate::response::ChatResponse;
+use crate::sleep::{Sleeper, TokioSleeper};
+use crate::tool::ToolDefinition;
 
 /// When and how long to wait before sending a failed request again. Only
 /// [retryable](ModelError::is_retryable) errors are retried.
@@ -91,18 +91,6 @@ fn fraction(x: f64) -> f64 {
     }
 }
 
-/// The wait a `retry-after` header value asks for: delay-seconds (fractions tolerated) or
-/// an HTTP date, measured from `now`. A date in the past means no wait; anything else
-/// unreadable gives `None`.
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<f64>() {
-        return Duration::try_from_secs_f64(secs).ok();
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
 /// The retry loop shared by [`RetryingClient`] and the HTTP backends.
 #[derive(Debug)]
 pub(crate) struct Retrier {
@@ -151,7 +139,7 @@ impl Retrier {
                         .policy
                         .delay(attempts, error.retry_after(), self.draw());
                     tracing::warn!(
-                        target: "harness_agent::model",
+                        target: "harness_model",
                         %what,
                         attempt = attempts,
                         wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
@@ -181,7 +169,7 @@ impl Retrier {
 }
 
 /// Retries around any [`ModelClient`], for backends without retries of their own.
-/// (The [`openai`](crate::model::openai) backend retries by itself.)
+/// (The [`openai`](crate::openai) backend retries by itself.)
 #[derive(Debug)]
 pub struct RetryingClient {
     inner: Arc<dyn ModelClient>,
@@ -197,7 +185,7 @@ impl RetryingClient {
         }
     }
 
-    /// Wait through `sleeper` instead (tests use [`crate::model::RecordingSleeper`]).
+    /// Wait through `sleeper` instead (tests use [`crate::RecordingSleeper`]).
     pub fn with_sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
         self.retrier.set_sleeper(sleeper);
         self
@@ -316,26 +304,5 @@ mod tests {
         let ys: Vec<f64> = (0..5).map(|_| b.draw()).collect();
         assert_eq!(xs, ys);
         assert!(xs.iter().all(|x| (0.0..1.0).contains(x)));
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
-        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
-        assert_eq!(
-            parse_retry_after(" 0.5 ", now),
-            Some(Duration::from_millis(500))
-        );
-        // 784111777 is Sun, 06 Nov 1994 08:49:37 GMT.
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:40 GMT", now),
-            Some(Duration::from_secs(3))
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(parse_retry_after("-1", now), None);
     }
 }

@@ -1,16 +1,16 @@
 //! The chat completions wire format: request bodies out, responses in.
 
-use harness_core::ModelSettings;
+use harness_types::ModelSettings;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::model::error::ModelError;
-use crate::model::message::{AssistantMessage, Message, ToolCall};
-use crate::model::openai::config::OpenAiConfig;
-use crate::model::openai::status::{self, excerpt};
-use crate::model::response::{ChatResponse, FinishReason, Usage};
-use crate::model::schema::inline_subschemas;
-use crate::model::tool::ToolDefinition;
+use crate::error::ModelError;
+use crate::message::{AssistantMessage, Message, ToolCall};
+use crate::openai::config::OpenAiConfig;
+use crate::openai::status::{self, excerpt};
+use crate::response::{ChatResponse, FinishReason, Usage};
+use crate::schema::inline_subschemas;
+use crate::tool::ToolDefinition;
 
 /// The JSON body of one `POST /chat/completions`.
 pub fn request_body(
@@ -293,7 +293,7 @@ fn excerpt_bytes(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::openai::config::MaxTokensField;
+    use crate::openai::config::MaxTokensField;
 
     #[test]
     fn request_body_has_the_chat_completions_shape() {

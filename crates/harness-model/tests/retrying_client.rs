@@ -4,12 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use harness_agent::model::{ModelProvider, RecordingSleeper};
-use harness_agent::{
+use harness_model::{
     ChatResponse, Message, ModelClient, ModelError, RetryPolicy, RetryingClient, ScriptStep,
     ScriptedClient, SharedClientProvider, TrialModelContext,
 };
-use harness_core::ModelSettings;
+use harness_model::{ModelProvider, RecordingSleeper};
+use harness_types::ModelSettings;
 
 fn exact(max_attempts: u32) -> RetryPolicy {
     RetryPolicy {

@@ -1,16 +1,28 @@
-//! The model layer: how the agent talks to a language model.
+//! The model seam of the harness toolkit: how an agent talks to a language model.
+//!
+//! Implementing a model takes this crate alone: no HTTP stack, database or sandbox.
 //!
 //! - [`ModelClient`]: one chat completion, messages and tools in, an assistant message out.
 //! - [`ModelProvider`]: the per-trial seam that hands each trial its client
 //!   ([`SharedClientProvider`] for real backends).
 //! - [`Message`], [`ToolCall`], [`ToolDefinition`], [`ChatResponse`]: plain serde data.
-//! - [`openai`]: OpenAI-compatible chat completions (OpenAI, vLLM, Ollama, llama.cpp's server).
-//! - [`RetryPolicy`] and [`RetryingClient`]: backoff that honours `retry-after`.
+//! - [`RetryPolicy`] and [`RetryingClient`]: the one retry layer, backoff that honours the
+//!   provider's `retry-after`, bounded by a [`RetryBudget`] shared by concurrent trials.
 //! - [`ScriptedClient`]: replays fixed responses and records requests, for tests.
+//! - `openai` (feature `openai`, on by default): OpenAI-compatible chat completions (OpenAI,
+//!   vLLM, Ollama, llama.cpp's server) over http and verified https.
+//!
+//! Everything composes through `Arc<dyn ModelClient>`: a backend, a retry wrapper around any
+//! backend, or a simulated model handed out per trial by a provider.
+//!
+//! Errors: [`ModelError`] separates what an agent can act on (context overflow) from what a
+//! retry may cure (rate limits, transient failures) and from what ends the run (bad requests,
+//! authentication, configuration).
 
 pub mod client;
 pub mod error;
 pub mod message;
+#[cfg(feature = "openai")]
 pub mod openai;
 pub mod provider;
 pub mod response;
@@ -23,6 +35,7 @@ pub mod tool;
 
 pub use client::{ChatRequest, ModelClient};
 pub use error::ModelError;
+pub use harness_types::ModelSettings;
 pub use message::{AssistantMessage, Message, ToolCall};
 pub use provider::{ModelProvider, SharedClientProvider, TrialModelContext};
 pub use response::{ChatResponse, FinishReason, Usage};

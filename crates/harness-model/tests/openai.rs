@@ -2,21 +2,27 @@
 //! `tests/fixtures/openai/` have the shapes OpenAI, vLLM and llama.cpp's server send.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{Canned, FakeServer, fixture};
-use harness_agent::model::openai::{OpenAiClient, OpenAiConfig};
-use harness_agent::model::{
+use harness_model::openai::{OpenAiClient, OpenAiConfig};
+use harness_model::{
     FinishReason, Message, ModelClient, ModelError, RecordingSleeper, RetryPolicy, SecretString,
     ToolDefinition, Usage,
 };
-use harness_core::ModelSettings;
+use harness_testkit::fake_openai::{FakeOpenAi, Reply};
+use harness_types::ModelSettings;
 use serde_json::json;
 
 const KEY: &str = "sk-test-0123456789abcdef";
+
+/// The text of `tests/fixtures/openai/<name>`.
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/openai")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 /// Retries without jitter, so recorded waits are exact.
 fn exact_retries(max_attempts: u32) -> RetryPolicy {
@@ -27,16 +33,16 @@ fn exact_retries(max_attempts: u32) -> RetryPolicy {
     }
 }
 
-fn client(server: &FakeServer, retry: RetryPolicy) -> (OpenAiClient, Arc<RecordingSleeper>) {
+fn client(server: &FakeOpenAi, retry: RetryPolicy) -> (OpenAiClient, Arc<RecordingSleeper>) {
     let sleeper = Arc::new(RecordingSleeper::new());
-    let config = OpenAiConfig::new(&server.base_url, "test-model").with_retry(retry);
+    let config = OpenAiConfig::new(server.base_url(), "test-model").with_retry(retry);
     let client = OpenAiClient::with_api_key(config, Some(SecretString::new(KEY)))
         .unwrap()
         .with_sleeper(sleeper.clone());
     (client, sleeper)
 }
 
-async fn chat(client: &OpenAiClient) -> Result<harness_agent::ChatResponse, ModelError> {
+async fn chat(client: &OpenAiClient) -> Result<harness_model::ChatResponse, ModelError> {
     client
         .chat(&[Message::user("hi")], &[], &ModelSettings::default())
         .await
@@ -44,7 +50,9 @@ async fn chat(client: &OpenAiClient) -> Result<harness_agent::ChatResponse, Mode
 
 #[tokio::test]
 async fn tool_calls_and_usage_are_read() {
-    let server = FakeServer::start([Canned::ok_fixture("tool_calls.json")]).await;
+    let server = FakeOpenAi::start([Reply::ok(fixture("tool_calls.json"))])
+        .await
+        .unwrap();
     let (client, _) = client(&server, exact_retries(1));
     let response = chat(&client).await.unwrap();
 
@@ -73,7 +81,9 @@ async fn tool_calls_and_usage_are_read() {
 
 #[tokio::test]
 async fn text_reasoning_and_usage_without_cache_details() {
-    let server = FakeServer::start([Canned::ok_fixture("text_with_reasoning.json")]).await;
+    let server = FakeOpenAi::start([Reply::ok(fixture("text_with_reasoning.json"))])
+        .await
+        .unwrap();
     let (client, _) = client(&server, exact_retries(1));
     let response = chat(&client).await.unwrap();
     assert_eq!(response.finish_reason, FinishReason::Stop);
@@ -91,7 +101,9 @@ async fn text_reasoning_and_usage_without_cache_details() {
 
 #[tokio::test]
 async fn invalid_tool_call_arguments_become_an_invalid_call() {
-    let server = FakeServer::start([Canned::ok_fixture("invalid_arguments.json")]).await;
+    let server = FakeOpenAi::start([Reply::ok(fixture("invalid_arguments.json"))])
+        .await
+        .unwrap();
     let (client, _) = client(&server, exact_retries(1));
     let response = chat(&client).await.unwrap();
     assert_eq!(response.message.content.as_deref(), Some("Let me look."));
@@ -111,7 +123,9 @@ async fn invalid_tool_call_arguments_become_an_invalid_call() {
 
 #[tokio::test]
 async fn request_body_and_auth_header_have_the_expected_shape() {
-    let server = FakeServer::start([Canned::ok_fixture("text_with_reasoning.json")]).await;
+    let server = FakeOpenAi::start([Reply::ok(fixture("text_with_reasoning.json"))])
+        .await
+        .unwrap();
     let (client, _) = client(&server, exact_retries(1));
     let parameters = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -163,9 +177,11 @@ async fn request_body_and_auth_header_have_the_expected_shape() {
 
 #[tokio::test]
 async fn no_key_means_no_authorization_header() {
-    let server = FakeServer::start([Canned::ok_fixture("text_with_reasoning.json")]).await;
+    let server = FakeOpenAi::start([Reply::ok(fixture("text_with_reasoning.json"))])
+        .await
+        .unwrap();
     let client =
-        OpenAiClient::with_api_key(OpenAiConfig::new(&server.base_url, "m"), None).unwrap();
+        OpenAiClient::with_api_key(OpenAiConfig::new(server.base_url(), "m"), None).unwrap();
     chat(&client).await.unwrap();
     assert!(server.received()[0].headers.get("authorization").is_none());
 }
@@ -176,8 +192,10 @@ async fn the_key_is_read_from_the_named_variable() {
     let Ok(expected) = std::env::var("CARGO_PKG_NAME") else {
         return;
     };
-    let server = FakeServer::start([Canned::ok_fixture("text_with_reasoning.json")]).await;
-    let config = OpenAiConfig::new(&server.base_url, "m").with_api_key_env("CARGO_PKG_NAME");
+    let server = FakeOpenAi::start([Reply::ok(fixture("text_with_reasoning.json"))])
+        .await
+        .unwrap();
+    let config = OpenAiConfig::new(server.base_url(), "m").with_api_key_env("CARGO_PKG_NAME");
     let client = OpenAiClient::new(config).unwrap();
     chat(&client).await.unwrap();
     assert_eq!(
@@ -191,7 +209,9 @@ async fn the_key_is_read_from_the_named_variable() {
 #[tokio::test]
 async fn the_key_never_shows_in_debug_output_or_errors() {
     let echo = json!({"error": {"message": format!("Incorrect API key provided: {KEY}."), "code": "invalid_api_key"}});
-    let server = FakeServer::start([Canned::new(401, echo.to_string())]).await;
+    let server = FakeOpenAi::start([Reply::new(401, echo.to_string())])
+        .await
+        .unwrap();
     let (client, sleeper) = client(&server, exact_retries(3));
 
     let shown = format!("{client:?} {client:#?}");
@@ -217,11 +237,12 @@ async fn the_key_never_shows_in_debug_output_or_errors() {
 
 #[tokio::test]
 async fn rate_limit_waits_as_long_as_retry_after_says() {
-    let server = FakeServer::start([
-        Canned::new(429, fixture("rate_limited.json")).header("retry-after", "2"),
-        Canned::ok_fixture("tool_calls.json"),
+    let server = FakeOpenAi::start([
+        Reply::new(429, fixture("rate_limited.json")).header("retry-after", "2"),
+        Reply::ok(fixture("tool_calls.json")),
     ])
-    .await;
+    .await
+    .unwrap();
     let (client, sleeper) = client(&server, exact_retries(3));
     let response = chat(&client).await.unwrap();
     assert_eq!(response.finish_reason, FinishReason::ToolCalls);
@@ -232,12 +253,13 @@ async fn rate_limit_waits_as_long_as_retry_after_says() {
 #[tokio::test]
 async fn rate_limit_with_an_http_date_is_honoured() {
     let at = SystemTime::now() + Duration::from_secs(3);
-    let server = FakeServer::start([
-        Canned::new(429, fixture("rate_limited.json"))
+    let server = FakeOpenAi::start([
+        Reply::new(429, fixture("rate_limited.json"))
             .header("retry-after", httpdate::fmt_http_date(at)),
-        Canned::ok_fixture("tool_calls.json"),
+        Reply::ok(fixture("tool_calls.json")),
     ])
-    .await;
+    .await
+    .unwrap();
     let (client, sleeper) = client(&server, exact_retries(3));
     chat(&client).await.unwrap();
     let waits = sleeper.waits();
@@ -251,12 +273,13 @@ async fn rate_limit_with_an_http_date_is_honoured() {
 
 #[tokio::test]
 async fn rate_limit_wait_is_really_taken() {
-    let server = FakeServer::start([
-        Canned::new(429, fixture("rate_limited.json")).header("retry-after-ms", "300"),
-        Canned::ok_fixture("tool_calls.json"),
+    let server = FakeOpenAi::start([
+        Reply::new(429, fixture("rate_limited.json")).header("retry-after-ms", "300"),
+        Reply::ok(fixture("tool_calls.json")),
     ])
-    .await;
-    let config = OpenAiConfig::new(&server.base_url, "m").with_retry(exact_retries(2));
+    .await
+    .unwrap();
+    let config = OpenAiConfig::new(server.base_url(), "m").with_retry(exact_retries(2));
     let client = OpenAiClient::with_api_key(config, None).unwrap();
     let started = Instant::now();
     chat(&client).await.unwrap();
@@ -266,12 +289,13 @@ async fn rate_limit_wait_is_really_taken() {
 
 #[tokio::test]
 async fn server_error_then_success_backs_off() {
-    let server = FakeServer::start([
-        Canned::new(500, "Internal Server Error"),
-        Canned::new(503, r#"{"error": {"message": "overloaded"}}"#),
-        Canned::ok_fixture("text_with_reasoning.json"),
+    let server = FakeOpenAi::start([
+        Reply::new(500, "Internal Server Error"),
+        Reply::new(503, r#"{"error": {"message": "overloaded"}}"#),
+        Reply::ok(fixture("text_with_reasoning.json")),
     ])
-    .await;
+    .await
+    .unwrap();
     let (client, sleeper) = client(&server, exact_retries(5));
     let response = chat(&client).await.unwrap();
     assert_eq!(response.finish_reason, FinishReason::Stop);
@@ -284,12 +308,13 @@ async fn server_error_then_success_backs_off() {
 
 #[tokio::test]
 async fn retries_stop_after_max_attempts_with_the_last_error() {
-    let server = FakeServer::start([
-        Canned::new(502, "bad gateway"),
-        Canned::new(502, "bad gateway"),
-        Canned::new(503, "unavailable").header("retry-after", "1"),
+    let server = FakeOpenAi::start([
+        Reply::new(502, "bad gateway"),
+        Reply::new(502, "bad gateway"),
+        Reply::new(503, "unavailable").header("retry-after", "1"),
     ])
-    .await;
+    .await
+    .unwrap();
     let (client, sleeper) = client(&server, exact_retries(3));
     let error = chat(&client).await.unwrap_err();
     assert!(
@@ -309,14 +334,15 @@ async fn retries_stop_after_max_attempts_with_the_last_error() {
 
 #[tokio::test]
 async fn a_malformed_body_is_its_own_retryable_error() {
-    let server = FakeServer::start([
-        Canned::new(
+    let server = FakeOpenAi::start([
+        Reply::new(
             200,
             r#"{"id": "chatcmpl-1", "choices": [{"message": {"content": "tru"#,
         ),
-        Canned::new(200, "<html>gateway</html>"),
+        Reply::new(200, "<html>gateway</html>"),
     ])
-    .await;
+    .await
+    .unwrap();
     let (client, sleeper) = client(&server, exact_retries(2));
     let error = chat(&client).await.unwrap_err();
     let ModelError::MalformedResponse { message } = &error else {
@@ -334,7 +360,9 @@ async fn context_length_errors_are_recognised_and_not_retried() {
         "vllm_context_error.json",
         "llama_cpp_context_error.json",
     ] {
-        let server = FakeServer::start([Canned::new(400, fixture(name))]).await;
+        let server = FakeOpenAi::start([Reply::new(400, fixture(name))])
+            .await
+            .unwrap();
         let (client, sleeper) = client(&server, exact_retries(3));
         let error = chat(&client).await.unwrap_err();
         assert!(
@@ -348,11 +376,12 @@ async fn context_length_errors_are_recognised_and_not_retried() {
 
 #[tokio::test]
 async fn other_client_errors_are_bad_requests() {
-    let server = FakeServer::start([Canned::new(
+    let server = FakeOpenAi::start([Reply::new(
         400,
         r#"{"error": {"message": "Invalid value for 'temperature'", "type": "invalid_request_error"}}"#,
     )])
-    .await;
+    .await
+        .unwrap();
     let (client, _) = client(&server, exact_retries(3));
     let error = chat(&client).await.unwrap_err();
     assert_eq!(
@@ -368,9 +397,10 @@ async fn other_client_errors_are_bad_requests() {
 #[tokio::test]
 async fn a_slow_server_times_out_as_transient() {
     let server =
-        FakeServer::start([Canned::ok_fixture("tool_calls.json").delayed(Duration::from_secs(5))])
-            .await;
-    let config = OpenAiConfig::new(&server.base_url, "m")
+        FakeOpenAi::start([Reply::ok(fixture("tool_calls.json")).delayed(Duration::from_secs(5))])
+            .await
+            .unwrap();
+    let config = OpenAiConfig::new(server.base_url(), "m")
         .with_retry(exact_retries(1))
         .with_request_timeout_ms(200);
     let client = OpenAiClient::with_api_key(config, None).unwrap();

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::client::ModelClient;
-use crate::model::error::ModelError;
+use crate::client::ModelClient;
+use crate::error::ModelError;
 
 /// What a provider may know about the trial it makes a client for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

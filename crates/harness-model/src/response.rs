@@ -5,7 +5,7 @@ use std::ops::{Add, AddAssign};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::message::{AssistantMessage, ToolCall};
+use crate::message::{AssistantMessage, ToolCall};
 
 /// The result of one successful chat completion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

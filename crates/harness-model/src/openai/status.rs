@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::model::error::ModelError;
+use crate::error::ModelError;
 
 /// Longest provider message kept in an error, in characters.
 const MAX_MESSAGE_CHARS: usize = 1000;
