@@ -9,6 +9,9 @@
 //! - [`RetryPolicy`] and [`RetryingClient`]: the one retry layer, backoff that honours the
 //!   provider's `retry-after`, bounded by a [`RetryBudget`] shared by concurrent trials.
 //! - [`ScriptedClient`]: replays fixed responses and records requests, for tests.
+//! - [`ModelSpec`] (`SCHEME:MODEL`), [`ModelBackend`] and [`ModelRegistry`]: from a spec on a
+//!   command line to a provider, plus the [`Redactor`](harness_types::Redactor) of the
+//!   secrets the backend knows ([`BuiltModel`]).
 //! - `openai` (feature `openai`, on by default): OpenAI-compatible chat completions (OpenAI,
 //!   vLLM, Ollama, llama.cpp's server) over http and verified https.
 //!
@@ -25,12 +28,14 @@ pub mod message;
 #[cfg(feature = "openai")]
 pub mod openai;
 pub mod provider;
+pub mod registry;
 pub mod response;
 pub mod retry;
 pub mod schema;
 pub mod scripted;
 pub mod secret;
 pub mod sleep;
+pub mod spec;
 pub mod tool;
 
 pub use client::{ChatRequest, ModelClient};
@@ -38,10 +43,12 @@ pub use error::ModelError;
 pub use harness_types::ModelSettings;
 pub use message::{AssistantMessage, Message, ToolCall};
 pub use provider::{ModelProvider, SharedClientProvider, TrialModelContext};
+pub use registry::{BackendOptions, BuiltModel, ModelBackend, ModelRegistry};
 pub use response::{ChatResponse, FinishReason, Usage};
-pub use retry::{RetryPolicy, RetryingClient};
+pub use retry::{RetryAttempt, RetryBudget, RetryPolicy, RetryingClient};
 pub use schema::inline_subschemas;
 pub use scripted::{ScriptStep, ScriptedClient};
 pub use secret::SecretString;
 pub use sleep::{RecordingSleeper, Sleeper, TokioSleeper};
+pub use spec::ModelSpec;
 pub use tool::ToolDefinition;

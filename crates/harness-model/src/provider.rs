@@ -48,6 +48,14 @@ impl TrialModelContext {
 pub trait ModelProvider: Send + Sync {
     /// The client for one trial.
     fn client_for(&self, trial: &TrialModelContext) -> Result<Arc<dyn ModelClient>, ModelError>;
+
+    /// Whether this provider may be handed a task's solution as task knowledge
+    /// ([`TrialModelContext::task_knowledge`]). Only a simulated model, a test double that
+    /// draws its competence from the solution, says yes; a real model must never see it, so
+    /// the default is no.
+    fn accepts_task_solution(&self) -> bool {
+        false
+    }
 }
 
 /// A provider that gives every trial the same client.

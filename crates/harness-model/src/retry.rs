@@ -91,115 +91,185 @@ fn fraction(x: f64) -> f64 {
     }
 }
 
-/// The retry loop shared by [`RetryingClient`] and the HTTP backends.
+/// One failed attempt that the retry layer retried: what failed and how long it waited
+/// before the next attempt. Short data only (no provider message), so traces can keep it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
+pub struct RetryAttempt {
+    /// [`ModelError::kind`] of the failure, e.g. `rate_limited`.
+    pub kind: String,
+    /// HTTP status of the failure, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Wait before the next attempt, in milliseconds.
+    pub wait_ms: u64,
+}
+
+impl RetryAttempt {
+    /// The record of `error`, retried after `wait`.
+    pub fn new(error: &ModelError, wait: Duration) -> Self {
+        Self {
+            kind: error.kind().to_owned(),
+            status: error.status(),
+            wait_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// Retries shared by concurrent callers, so that a failing server is not hit by every
+/// trial's full retry allowance at once (the idea of tower's retry budget, without its time
+/// window): each first attempt deposits `ratio` of a retry, each retry withdraws one, and an
+/// empty budget makes callers return their error without retrying. The balance starts at,
+/// and never exceeds, `reserve`: a burst of up to `reserve` retries, then at most `ratio`
+/// retries per call.
 #[derive(Debug)]
-pub(crate) struct Retrier {
+pub struct RetryBudget {
+    ratio: f64,
+    reserve: f64,
+    balance: Mutex<f64>,
+}
+
+impl RetryBudget {
+    /// A budget of at most `reserve` retries at once, refilled by `ratio` per first attempt
+    /// (0.2: one retry per five calls). Negative or non-finite numbers count as 0.
+    pub fn new(ratio: f64, reserve: u32) -> Self {
+        let ratio = if ratio.is_finite() {
+            ratio.max(0.0)
+        } else {
+            0.0
+        };
+        Self {
+            ratio,
+            reserve: f64::from(reserve),
+            balance: Mutex::new(f64::from(reserve)),
+        }
+    }
+
+    /// Record a first attempt: deposit `ratio`.
+    pub fn deposit(&self) {
+        let mut balance = lock(&self.balance);
+        *balance = (*balance + self.ratio).min(self.reserve);
+    }
+
+    /// Take one retry if the budget holds one.
+    pub fn try_withdraw(&self) -> bool {
+        let mut balance = lock(&self.balance);
+        if *balance >= 1.0 {
+            *balance -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Retries the budget holds now (whole ones may be withdrawn).
+    pub fn balance(&self) -> f64 {
+        *lock(&self.balance)
+    }
+}
+
+impl Default for RetryBudget {
+    /// 20 retries at once, then one per two calls: room for a server's bad minute, not for
+    /// every trial of a job hammering a dead one.
+    fn default() -> Self {
+        Self::new(0.5, 20)
+    }
+}
+
+/// Lock a mutex, taking over a poisoned one: every critical section here is one arithmetic
+/// update, so the data stays consistent.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The one retry layer: retries [retryable](ModelError::is_retryable) failures of any
+/// [`ModelClient`] under a [`RetryPolicy`], honouring the `retry-after` a backend reports in
+/// its error, optionally within a [`RetryBudget`] shared with other clients. Backends make one
+/// attempt per call, so stacking never multiplies retries.
+///
+/// Every retried attempt is reported: a response carries them in
+/// [`ChatResponse::retries`], a retryable error in [`ModelError::retries`].
+#[derive(Debug)]
+pub struct RetryingClient {
+    inner: Arc<dyn ModelClient>,
     policy: RetryPolicy,
+    budget: Option<Arc<RetryBudget>>,
     sleeper: Arc<dyn Sleeper>,
     /// splitmix64 state for the jitter draws.
     state: Mutex<u64>,
 }
 
-impl Retrier {
-    pub(crate) fn new(policy: RetryPolicy) -> Self {
+impl RetryingClient {
+    /// Retry calls to `inner` under `policy`, waiting on the tokio timer, without a budget.
+    pub fn new(inner: Arc<dyn ModelClient>, policy: RetryPolicy) -> Self {
         Self {
+            inner,
             policy,
+            budget: None,
             sleeper: Arc::new(TokioSleeper),
             state: Mutex::new(RandomState::new().hash_one(0u64)),
         }
     }
 
-    pub(crate) fn set_sleeper(&mut self, sleeper: Arc<dyn Sleeper>) {
+    /// Retry only while `budget` (shared with other clients) allows.
+    pub fn with_budget(mut self, budget: Arc<RetryBudget>) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// Wait through `sleeper` instead (tests use [`crate::RecordingSleeper`]).
+    pub fn with_sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
         self.sleeper = sleeper;
+        self
     }
 
-    pub(crate) fn set_seed(&mut self, seed: u64) {
+    /// Seed the jitter draws, making the waits reproducible.
+    pub fn with_jitter_seed(mut self, seed: u64) -> Self {
         self.state = Mutex::new(seed);
+        self
     }
 
-    pub(crate) fn policy(&self) -> &RetryPolicy {
+    /// The policy in force.
+    pub fn policy(&self) -> &RetryPolicy {
         &self.policy
     }
 
-    /// Run `attempt` until it succeeds, fails for good, or the attempts run out; the last
-    /// error is returned.
-    pub(crate) async fn run<T, F, Fut>(&self, what: &str, mut attempt: F) -> Result<T, ModelError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, ModelError>>,
-    {
-        let max_attempts = self.policy.max_attempts.max(1);
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            match attempt().await {
-                Ok(value) => return Ok(value),
-                Err(error) if error.is_retryable() && attempts < max_attempts => {
-                    let wait = self
-                        .policy
-                        .delay(attempts, error.retry_after(), self.draw());
-                    tracing::warn!(
-                        target: "harness_model",
-                        %what,
-                        attempt = attempts,
-                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                        error = %error,
-                        "model call failed; retrying"
-                    );
-                    self.sleeper.sleep(wait).await;
-                }
-                Err(error) => return Err(error),
+    /// The shared budget, if any.
+    pub fn budget(&self) -> Option<&Arc<RetryBudget>> {
+        self.budget.as_ref()
+    }
+
+    /// Whether another attempt may follow `error`, the failure of attempt number `attempts`.
+    fn may_retry(&self, error: &ModelError, attempts: u32) -> bool {
+        if !error.is_retryable() || attempts >= self.policy.max_attempts.max(1) {
+            return false;
+        }
+        match &self.budget {
+            Some(budget) if !budget.try_withdraw() => {
+                tracing::warn!(
+                    target: "harness_model",
+                    model = %self.inner.model_name(),
+                    attempt = attempts,
+                    error = %error,
+                    "model call failed; the shared retry budget is spent, not retrying"
+                );
+                false
             }
+            _ => true,
         }
     }
 
     /// A uniform draw in `[0, 1)`.
     fn draw(&self) -> f64 {
-        let mut state = match self.state.lock() {
-            Ok(state) => state,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut state = lock(&self.state);
         *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = *state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;
         (z >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// Retries around any [`ModelClient`], for backends without retries of their own.
-/// (The [`openai`](crate::openai) backend retries by itself.)
-#[derive(Debug)]
-pub struct RetryingClient {
-    inner: Arc<dyn ModelClient>,
-    retrier: Retrier,
-}
-
-impl RetryingClient {
-    /// Retry calls to `inner` under `policy`, waiting on the tokio timer.
-    pub fn new(inner: Arc<dyn ModelClient>, policy: RetryPolicy) -> Self {
-        Self {
-            inner,
-            retrier: Retrier::new(policy),
-        }
-    }
-
-    /// Wait through `sleeper` instead (tests use [`crate::RecordingSleeper`]).
-    pub fn with_sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
-        self.retrier.set_sleeper(sleeper);
-        self
-    }
-
-    /// Seed the jitter draws, making the waits reproducible.
-    pub fn with_jitter_seed(mut self, seed: u64) -> Self {
-        self.retrier.set_seed(seed);
-        self
-    }
-
-    /// The policy in force.
-    pub fn policy(&self) -> &RetryPolicy {
-        self.retrier.policy()
     }
 }
 
@@ -211,11 +281,39 @@ impl ModelClient for RetryingClient {
         tools: &[ToolDefinition],
         settings: &ModelSettings,
     ) -> Result<ChatResponse, ModelError> {
-        self.retrier
-            .run(self.inner.model_name(), || {
-                self.inner.chat(messages, tools, settings)
-            })
-            .await
+        if let Some(budget) = &self.budget {
+            budget.deposit();
+        }
+        let mut retries: Vec<RetryAttempt> = Vec::new();
+        loop {
+            let attempts = u32::try_from(retries.len() + 1).unwrap_or(u32::MAX);
+            match self.inner.chat(messages, tools, settings).await {
+                Ok(mut response) => {
+                    response.retries.splice(0..0, retries);
+                    return Ok(response);
+                }
+                Err(error) if self.may_retry(&error, attempts) => {
+                    let wait = self
+                        .policy
+                        .delay(attempts, error.retry_after(), self.draw());
+                    tracing::warn!(
+                        target: "harness_model",
+                        model = %self.inner.model_name(),
+                        attempt = attempts,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        error = %error,
+                        "model call failed; retrying"
+                    );
+                    retries.push(RetryAttempt::new(&error, wait));
+                    self.sleeper.sleep(wait).await;
+                }
+                Err(error) => {
+                    let mut earlier = error.retries().to_vec();
+                    retries.append(&mut earlier);
+                    return Err(error.with_retries(retries));
+                }
+            }
+        }
     }
 
     fn provider_name(&self) -> &str {
@@ -296,10 +394,11 @@ mod tests {
 
     #[test]
     fn seeded_draws_repeat() {
-        let mut a = Retrier::new(RetryPolicy::default());
-        a.set_seed(7);
-        let mut b = Retrier::new(RetryPolicy::default());
-        b.set_seed(7);
+        let client = || {
+            let inner: Arc<dyn ModelClient> = Arc::new(crate::ScriptedClient::default());
+            RetryingClient::new(inner, RetryPolicy::default()).with_jitter_seed(7)
+        };
+        let (a, b) = (client(), client());
         let xs: Vec<f64> = (0..5).map(|_| a.draw()).collect();
         let ys: Vec<f64> = (0..5).map(|_| b.draw()).collect();
         assert_eq!(xs, ys);

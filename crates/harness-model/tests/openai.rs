@@ -1,5 +1,7 @@
-//! The OpenAI-compatible backend against a local fake server. The bodies under
-//! `tests/fixtures/openai/` have the shapes OpenAI, vLLM and llama.cpp's server send.
+//! The OpenAI-compatible backend against a local fake server, inside the retry layer as the
+//! registry builds it. The bodies under `tests/fixtures/openai/` have the shapes OpenAI, vLLM
+//! and llama.cpp's server send.
+#![cfg(feature = "openai")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
@@ -7,8 +9,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use harness_model::openai::{OpenAiClient, OpenAiConfig};
 use harness_model::{
-    FinishReason, Message, ModelClient, ModelError, RecordingSleeper, RetryPolicy, SecretString,
-    ToolDefinition, Usage,
+    FinishReason, Message, ModelClient, ModelError, RecordingSleeper, RetryPolicy, RetryingClient,
+    SecretString, ToolDefinition, Usage,
 };
 use harness_testkit::fake_openai::{FakeOpenAi, Reply};
 use harness_types::ModelSettings;
@@ -33,16 +35,16 @@ fn exact_retries(max_attempts: u32) -> RetryPolicy {
     }
 }
 
-fn client(server: &FakeOpenAi, retry: RetryPolicy) -> (OpenAiClient, Arc<RecordingSleeper>) {
+/// The client with the key, retried under `retry` with recorded (not taken) waits.
+fn client(server: &FakeOpenAi, retry: RetryPolicy) -> (RetryingClient, Arc<RecordingSleeper>) {
     let sleeper = Arc::new(RecordingSleeper::new());
-    let config = OpenAiConfig::new(server.base_url(), "test-model").with_retry(retry);
-    let client = OpenAiClient::with_api_key(config, Some(SecretString::new(KEY)))
-        .unwrap()
-        .with_sleeper(sleeper.clone());
+    let config = OpenAiConfig::new(server.base_url(), "test-model");
+    let client = OpenAiClient::with_api_key(config, Some(SecretString::new(KEY))).unwrap();
+    let client = RetryingClient::new(Arc::new(client), retry).with_sleeper(sleeper.clone());
     (client, sleeper)
 }
 
-async fn chat(client: &OpenAiClient) -> Result<harness_model::ChatResponse, ModelError> {
+async fn chat(client: &dyn ModelClient) -> Result<harness_model::ChatResponse, ModelError> {
     client
         .chat(&[Message::user("hi")], &[], &ModelSettings::default())
         .await
@@ -212,11 +214,16 @@ async fn the_key_never_shows_in_debug_output_or_errors() {
     let server = FakeOpenAi::start([Reply::new(401, echo.to_string())])
         .await
         .unwrap();
-    let (client, sleeper) = client(&server, exact_retries(3));
-
-    let shown = format!("{client:?} {client:#?}");
+    let bare = OpenAiClient::with_api_key(
+        OpenAiConfig::new(server.base_url(), "m"),
+        Some(SecretString::new(KEY)),
+    )
+    .unwrap();
+    let shown = format!("{bare:?} {bare:#?}");
     assert!(!shown.contains(KEY), "{shown}");
     assert!(shown.contains("[redacted]"));
+    let (client, sleeper) = client(&server, exact_retries(3));
+    assert!(!format!("{client:?}").contains(KEY));
     let as_dyn: Arc<dyn ModelClient> = Arc::new(client);
     assert!(!format!("{as_dyn:?}").contains(KEY));
 
@@ -279,8 +286,9 @@ async fn rate_limit_wait_is_really_taken() {
     ])
     .await
     .unwrap();
-    let config = OpenAiConfig::new(server.base_url(), "m").with_retry(exact_retries(2));
+    let config = OpenAiConfig::new(server.base_url(), "m");
     let client = OpenAiClient::with_api_key(config, None).unwrap();
+    let client = RetryingClient::new(Arc::new(client), exact_retries(2));
     let started = Instant::now();
     chat(&client).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(300));
@@ -304,6 +312,38 @@ async fn server_error_then_success_backs_off() {
         [Duration::from_millis(500), Duration::from_millis(1000)]
     );
     assert_eq!(server.received().len(), 3);
+    // The response reports the attempts it took, status and wait.
+    let retries: Vec<(String, Option<u16>, u64)> = response
+        .retries
+        .iter()
+        .map(|r| (r.kind.clone(), r.status, r.wait_ms))
+        .collect();
+    assert_eq!(
+        retries,
+        [
+            ("transient".to_owned(), Some(500), 500),
+            ("transient".to_owned(), Some(503), 1000)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_bare_client_makes_one_attempt_and_reports_the_wait_asked_for() {
+    let server = FakeOpenAi::start([
+        Reply::new(429, fixture("rate_limited.json")).header("retry-after-ms", "1500"),
+        Reply::ok(fixture("tool_calls.json")),
+    ])
+    .await
+    .unwrap();
+    let client = OpenAiClient::with_api_key(
+        OpenAiConfig::new(server.base_url(), "m").with_retry(exact_retries(5)),
+        None,
+    )
+    .unwrap();
+    let error = chat(&client).await.unwrap_err();
+    assert_eq!(error.retry_after(), Some(Duration::from_millis(1500)));
+    assert!(error.retries().is_empty());
+    assert_eq!(server.received().len(), 1);
 }
 
 #[tokio::test]
@@ -330,6 +370,9 @@ async fn retries_stop_after_max_attempts_with_the_last_error() {
     );
     assert_eq!(server.received().len(), 3);
     assert_eq!(sleeper.waits().len(), 2);
+    let kinds: Vec<Option<u16>> = error.retries().iter().map(|r| r.status).collect();
+    assert_eq!(kinds, [Some(502), Some(502)]);
+    assert!(error.retries().iter().all(|r| r.kind == "transient"));
 }
 
 #[tokio::test]
@@ -345,7 +388,7 @@ async fn a_malformed_body_is_its_own_retryable_error() {
     .unwrap();
     let (client, sleeper) = client(&server, exact_retries(2));
     let error = chat(&client).await.unwrap_err();
-    let ModelError::MalformedResponse { message } = &error else {
+    let ModelError::MalformedResponse { message, .. } = &error else {
         panic!("{error:?}");
     };
     assert!(message.contains("<html>gateway</html>"), "{message}");
@@ -388,7 +431,7 @@ async fn other_client_errors_are_bad_requests() {
         error,
         ModelError::BadRequest {
             status: Some(400),
-            message: "Invalid value for 'temperature'".into()
+            message: "Invalid value for 'temperature'".into(),
         }
     );
     assert_eq!(server.received().len(), 1);
@@ -400,9 +443,7 @@ async fn a_slow_server_times_out_as_transient() {
         FakeOpenAi::start([Reply::ok(fixture("tool_calls.json")).delayed(Duration::from_secs(5))])
             .await
             .unwrap();
-    let config = OpenAiConfig::new(server.base_url(), "m")
-        .with_retry(exact_retries(1))
-        .with_request_timeout_ms(200);
+    let config = OpenAiConfig::new(server.base_url(), "m").with_request_timeout_ms(200);
     let client = OpenAiClient::with_api_key(config, None).unwrap();
     let started = Instant::now();
     let error = chat(&client).await.unwrap_err();
@@ -419,8 +460,7 @@ async fn a_refused_connection_is_transient() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     drop(listener);
-    let config =
-        OpenAiConfig::new(format!("http://{address}/v1"), "m").with_retry(exact_retries(1));
+    let config = OpenAiConfig::new(format!("http://{address}/v1"), "m");
     let client = OpenAiClient::with_api_key(config, None).unwrap();
     let error = chat(&client).await.unwrap_err();
     assert!(matches!(error, ModelError::Transient { .. }), "{error:?}");

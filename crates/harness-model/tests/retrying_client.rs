@@ -1,15 +1,19 @@
-//! Retries around any client, and the per-trial provider seam, with the scripted client.
+//! Retries around any client, the retry budget shared by concurrent callers, and the
+//! per-trial provider seam, with the scripted client.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use async_trait::async_trait;
+
+use harness_model::ModelSettings;
 use harness_model::{
-    ChatResponse, Message, ModelClient, ModelError, RetryPolicy, RetryingClient, ScriptStep,
-    ScriptedClient, SharedClientProvider, TrialModelContext,
+    ChatResponse, Message, ModelClient, ModelError, ModelProvider, RecordingSleeper, RetryBudget,
+    RetryPolicy, RetryingClient, ScriptStep, ScriptedClient, SharedClientProvider, ToolDefinition,
+    TrialModelContext,
 };
-use harness_model::{ModelProvider, RecordingSleeper};
-use harness_types::ModelSettings;
 
 fn exact(max_attempts: u32) -> RetryPolicy {
     RetryPolicy {
@@ -22,10 +26,10 @@ fn exact(max_attempts: u32) -> RetryPolicy {
 #[tokio::test]
 async fn retryable_errors_are_retried_with_the_right_waits() {
     let scripted = Arc::new(ScriptedClient::new([
-        ScriptStep::from(ModelError::RateLimited {
-            retry_after: Some(Duration::from_secs(7)),
-            message: "slow down".into(),
-        }),
+        ScriptStep::from(ModelError::rate_limited(
+            Some(Duration::from_secs(7)),
+            "slow down",
+        )),
         ScriptStep::from(ModelError::transient("connection reset")),
         ScriptStep::from(ChatResponse::text("ok")),
     ]));
@@ -42,6 +46,139 @@ async fn retryable_errors_are_retried_with_the_right_waits() {
     );
     assert_eq!(scripted.requests().len(), 3);
     assert_eq!(client.model_name(), "scripted");
+    let retries: Vec<(&str, Option<u16>, u64)> = reply
+        .retries
+        .iter()
+        .map(|r| (r.kind.as_str(), r.status, r.wait_ms))
+        .collect();
+    assert_eq!(
+        retries,
+        [("rate_limited", Some(429), 7000), ("transient", None, 1000)]
+    );
+}
+
+#[tokio::test]
+async fn an_error_that_ends_the_retries_reports_the_attempts_before_it() {
+    let scripted = Arc::new(ScriptedClient::new([
+        ModelError::transient("a"),
+        ModelError::transient("b"),
+        ModelError::transient("c"),
+    ]));
+    let client =
+        RetryingClient::new(scripted, exact(3)).with_sleeper(Arc::new(RecordingSleeper::new()));
+    let error = client
+        .chat(&[], &[], &ModelSettings::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error,
+        ModelError::transient("c").with_retries(error.retries().to_vec())
+    );
+    assert_eq!(
+        error
+            .retries()
+            .iter()
+            .map(|r| r.wait_ms)
+            .collect::<Vec<_>>(),
+        [500, 1000]
+    );
+}
+
+/// A client that always fails with a transient error, counting its calls.
+#[derive(Debug, Default)]
+struct AlwaysDown {
+    calls: AtomicUsize,
+}
+
+#[async_trait]
+impl ModelClient for AlwaysDown {
+    async fn chat(
+        &self,
+        _messages: &[Message],
+        _tools: &[ToolDefinition],
+        _settings: &ModelSettings,
+    ) -> Result<ChatResponse, ModelError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        // Let the other callers interleave.
+        tokio::task::yield_now().await;
+        Err(ModelError::transient("down"))
+    }
+}
+
+#[tokio::test]
+async fn an_empty_budget_returns_errors_without_retrying() {
+    let down = Arc::new(AlwaysDown::default());
+    let budget = Arc::new(RetryBudget::new(0.0, 2));
+    let client = RetryingClient::new(down.clone(), exact(10))
+        .with_budget(budget.clone())
+        .with_sleeper(Arc::new(RecordingSleeper::new()));
+    let first = client
+        .chat(&[], &[], &ModelSettings::default())
+        .await
+        .unwrap_err();
+    // Two retries in the budget: three attempts, then the error.
+    assert_eq!(down.calls.load(Ordering::SeqCst), 3);
+    assert_eq!(first.retries().len(), 2);
+    assert!(budget.balance() < 1.0);
+    client
+        .chat(&[], &[], &ModelSettings::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        down.calls.load(Ordering::SeqCst),
+        4,
+        "retried without budget"
+    );
+}
+
+#[test]
+fn first_attempts_refill_the_budget_up_to_its_reserve() {
+    let budget = RetryBudget::new(0.5, 2);
+    assert!(budget.try_withdraw() && budget.try_withdraw());
+    assert!(!budget.try_withdraw());
+    budget.deposit();
+    assert!(!budget.try_withdraw(), "half a retry is not a retry");
+    budget.deposit();
+    assert!(budget.try_withdraw());
+    for _ in 0..100 {
+        budget.deposit();
+    }
+    assert_eq!(budget.balance(), 2.0);
+    assert_eq!(RetryBudget::new(f64::NAN, 1).balance(), 1.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callers_share_one_budget() {
+    const CALLERS: usize = 8;
+    let down = Arc::new(AlwaysDown::default());
+    // Room for 5 retries in all, plus one per four calls: 2 more from 8 first attempts.
+    let budget = Arc::new(RetryBudget::new(0.25, 5));
+    let client = Arc::new(
+        RetryingClient::new(down.clone(), exact(10))
+            .with_budget(budget.clone())
+            .with_sleeper(Arc::new(RecordingSleeper::new())),
+    );
+    let callers: Vec<_> = (0..CALLERS)
+        .map(|_| {
+            let client = Arc::clone(&client);
+            tokio::spawn(async move {
+                client
+                    .chat(&[], &[], &ModelSettings::default())
+                    .await
+                    .unwrap_err()
+                    .retries()
+                    .len()
+            })
+        })
+        .collect();
+    let mut retries = 0;
+    for caller in callers {
+        retries += caller.await.unwrap();
+    }
+    // Without the budget: 8 callers x 9 retries. With it: the reserve plus the deposits.
+    assert!((5..=7).contains(&retries), "{retries} retries");
+    assert_eq!(down.calls.load(Ordering::SeqCst), CALLERS + retries);
+    assert!(budget.balance() < 1.0);
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! https against a local fake server with a self-signed certificate: trusted as an extra
 //! root, the call succeeds; without it, the handshake is refused (verification happens).
+#![cfg(feature = "openai")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use harness_model::openai::{OpenAiClient, OpenAiConfig};

@@ -3,6 +3,7 @@
 //! text give a valid or an invalid call; what came back can be serialized again for the next
 //! request. Each case runs on its own thread with a 10 s bound. 256 cases each.
 
+#![cfg(feature = "openai")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use harness_model::openai::wire::{message_json, parse_response};

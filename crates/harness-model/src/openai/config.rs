@@ -32,7 +32,9 @@ pub struct OpenAiConfig {
     /// Time limit for establishing a connection, in milliseconds.
     #[serde(default = "default_connect_timeout_ms")]
     pub connect_timeout_ms: u64,
-    /// Retries of rate-limited and transient failures.
+    /// Retries of rate-limited and transient failures, made by the
+    /// [`RetryingClient`](crate::RetryingClient) that [`OpenAiBackend`](super::OpenAiBackend)
+    /// wraps the client in (the client itself makes one attempt per call).
     #[serde(default)]
     pub retry: RetryPolicy,
     /// Which request field carries the output token limit.

@@ -2,18 +2,20 @@
 //! and the gateways that speak the same protocol.
 //!
 //! One [`OpenAiClient`] serves all trials (share it through
-//! [`SharedClientProvider`](crate::SharedClientProvider)). Each call is one
-//! `POST <base_url>/chat/completions` without streaming, retried under the configured
-//! [`RetryPolicy`](crate::RetryPolicy) with the provider's `retry-after-ms` /
-//! `retry-after` honoured. Failures are mapped to [`ModelError`] as described in [`status`];
-//! a success body that is not a chat completion is a [`ModelError::MalformedResponse`].
+//! [`SharedClientProvider`](crate::SharedClientProvider)). Each call is one attempt, one
+//! `POST <base_url>/chat/completions` without streaming; the provider's `retry-after-ms` /
+//! `retry-after` travels in the [`ModelError`], for the one retry layer,
+//! [`RetryingClient`](crate::RetryingClient), to honour ([`OpenAiBackend`] wraps the client
+//! in one). Failures are mapped to [`ModelError`] as described in [`status`]; a success body
+//! that is not a chat completion is a [`ModelError::MalformedResponse`]. https is verified
+//! (see [`tls`]).
 
+pub mod backend;
 pub mod config;
 pub mod status;
 pub mod tls;
 pub mod wire;
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -22,15 +24,14 @@ use harness_types::Redactor;
 use harness_types::redact::redact_url;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
+pub use backend::{DEFAULT_BASE_URL, OpenAiBackend};
 pub use config::{MaxTokensField, OpenAiConfig};
 
 use crate::client::ModelClient;
 use crate::error::ModelError;
 use crate::message::Message;
 use crate::response::ChatResponse;
-use crate::retry::Retrier;
 use crate::secret::SecretString;
-use crate::sleep::Sleeper;
 use crate::tool::ToolDefinition;
 
 /// A [`ModelClient`] for an OpenAI-compatible chat completions endpoint.
@@ -47,7 +48,6 @@ pub struct OpenAiClient {
     api_key: Option<SecretString>,
     redactor: Redactor,
     http: reqwest::Client,
-    retrier: Retrier,
 }
 
 impl std::fmt::Debug for OpenAiClient {
@@ -58,7 +58,6 @@ impl std::fmt::Debug for OpenAiClient {
             .field("config", &config)
             .field("endpoint", &self.endpoint_shown)
             .field("api_key", &self.api_key)
-            .field("retrier", &self.retrier)
             .finish_non_exhaustive()
     }
 }
@@ -101,7 +100,6 @@ impl OpenAiClient {
             .user_agent(concat!("harness-model/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ModelError::fatal(format!("cannot build the HTTP client: {e}")))?;
-        let retrier = Retrier::new(config.retry.clone());
         Ok(Self {
             config,
             endpoint,
@@ -109,20 +107,7 @@ impl OpenAiClient {
             api_key,
             redactor,
             http,
-            retrier,
         })
-    }
-
-    /// Wait between retries through `sleeper` (tests record the waits instead).
-    pub fn with_sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
-        self.retrier.set_sleeper(sleeper);
-        self
-    }
-
-    /// Seed the retry jitter, making the waits reproducible.
-    pub fn with_jitter_seed(mut self, seed: u64) -> Self {
-        self.retrier.set_seed(seed);
-        self
     }
 
     /// The configuration.
@@ -230,46 +215,9 @@ impl OpenAiClient {
     }
 
     /// `error` with any echo of the key or the URL's secrets removed from its message.
-    fn redact(&self, error: ModelError) -> ModelError {
-        let key = &self.redactor;
-        if key.is_empty() {
-            return error;
-        }
-        match error {
-            ModelError::RateLimited {
-                retry_after,
-                message,
-            } => ModelError::RateLimited {
-                retry_after,
-                message: key.redact(&message).into_owned(),
-            },
-            ModelError::ContextOverflow { message } => ModelError::ContextOverflow {
-                message: key.redact(&message).into_owned(),
-            },
-            ModelError::BadRequest { status, message } => ModelError::BadRequest {
-                status,
-                message: key.redact(&message).into_owned(),
-            },
-            ModelError::Transient {
-                status,
-                retry_after,
-                message,
-            } => ModelError::Transient {
-                status,
-                retry_after,
-                message: key.redact(&message).into_owned(),
-            },
-            ModelError::MalformedResponse { message } => ModelError::MalformedResponse {
-                message: key.redact(&message).into_owned(),
-            },
-            ModelError::Auth { status, message } => ModelError::Auth {
-                status,
-                message: key.redact(&message).into_owned(),
-            },
-            ModelError::Fatal { message } => ModelError::Fatal {
-                message: key.redact(&message).into_owned(),
-            },
-        }
+    fn redact(&self, mut error: ModelError) -> ModelError {
+        self.redactor.redact_in_place(error.message_mut());
+        error
     }
 }
 
@@ -282,10 +230,7 @@ impl ModelClient for OpenAiClient {
         settings: &ModelSettings,
     ) -> Result<ChatResponse, ModelError> {
         let body = wire::request_body(&self.config, messages, tools, settings);
-        let response = self
-            .retrier
-            .run(&self.config.model, || self.attempt(&body))
-            .await?;
+        let response = self.attempt(&body).await?;
         tracing::debug!(
             target: "harness_model",
             model = %self.config.model,
