@@ -7,9 +7,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::State;
-use axum::routing::post;
 use harness_agent::SharedClientProvider;
 use harness_agent::agent::{BuiltinAgent, TraceStoreRecall};
 use harness_agent::middleware::FailureRecall;
@@ -17,6 +14,7 @@ use harness_agent::model::openai::{OpenAiClient, OpenAiConfig};
 use harness_core::{Harness, KindRegistry};
 use harness_sandbox::LocalProvider;
 use harness_tasks::{JobOptions, JobRunner, Suite, TaskSelection};
+use harness_testkit::fake_openai::{FakeOpenAi, Received, Reply, tool_call};
 use harness_trace::harbor::{HarborValidator, repository_setup_script};
 use harness_trace::{BlobStore, Event, RunLayout};
 use serde_json::{Value, json};
@@ -34,54 +32,31 @@ struct Script {
     solve_sh: String,
 }
 
-fn completion(message: Value) -> Value {
-    json!({
-        "id": "cmpl-test", "object": "chat.completion", "model": "fake",
-        "choices": [{"index": 0, "message": message, "finish_reason":
-            if message.get("tool_calls").is_some() { "tool_calls" } else { "stop" }}],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 20}
-    })
-}
-
-fn tool_call(id: &str, name: &str, arguments: Value) -> Value {
-    json!({"role": "assistant", "content": null, "tool_calls": [{
-        "id": id, "type": "function",
-        "function": {"name": name, "arguments": arguments.to_string()}
-    }]})
-}
-
-async fn answer(State(script): State<Arc<Script>>, body: axum::body::Bytes) -> axum::Json<Value> {
-    let request: Value = serde_json::from_slice(&body).unwrap();
-    let messages = request["messages"].as_array().unwrap();
-    let first_user = messages.iter().find(|m| m["role"] == "user").unwrap()["content"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let turn = messages.iter().filter(|m| m["role"] == "assistant").count();
-    let solving = first_user.starts_with(script.solved_instruction.trim_end());
-    let reply = match (solving, turn) {
-        (true, 0) => tool_call("c1", "shell", json!({"command": script.solve_sh})),
-        (true, _) | (false, 1..) => tool_call("c9", "finish", json!({"summary": "done"})),
-        (false, 0) => tool_call("c1", "shell", json!({"command": "cat missing-report.txt"})),
+fn answer(script: &Script, request: &Received) -> Reply {
+    let solving = request
+        .first_user_text()
+        .starts_with(script.solved_instruction.trim_end());
+    let reply = match (solving, request.turn()) {
+        (true, 0) => tool_call("c1", "shell", &json!({"command": script.solve_sh})),
+        (true, _) | (false, 1..) => tool_call("c9", "finish", &json!({"summary": "done"})),
+        (false, 0) => tool_call("c1", "shell", &json!({"command": "cat missing-report.txt"})),
     };
-    axum::Json(completion(reply))
+    Reply::completion(reply)
 }
 
-async fn fake_server(script: Script) -> String {
-    let app = Router::new()
-        .route("/v1/chat/completions", post(answer))
-        .with_state(Arc::new(script));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{address}/v1")
+async fn fake_server(script: Script) -> FakeOpenAi {
+    FakeOpenAi::builder()
+        .respond_with(move |request| answer(&script, request))
+        .start()
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scripted_replies_earn_reward_one_and_no_solution_earns_zero() {
     let suite_dir = repo().join("examples/suites/terminal-lite");
     let solved_dir = suite_dir.join(SOLVED);
-    let base_url = fake_server(Script {
+    let server = fake_server(Script {
         solved_instruction: std::fs::read_to_string(solved_dir.join("instruction.md")).unwrap(),
         solve_sh: std::fs::read_to_string(solved_dir.join("solution/solve.sh")).unwrap(),
     })
@@ -92,7 +67,7 @@ async fn scripted_replies_earn_reward_one_and_no_solution_earns_zero() {
         &KindRegistry::builtin(),
     )
     .unwrap();
-    let client = OpenAiClient::new(OpenAiConfig::new(&base_url, "fake")).unwrap();
+    let client = OpenAiClient::new(OpenAiConfig::new(server.base_url(), "fake")).unwrap();
     let out = tempfile::tempdir().unwrap();
     let job = "e2e";
     let run_dir = out.path().join(job);

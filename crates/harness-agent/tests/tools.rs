@@ -486,7 +486,10 @@ async fn definitions_come_from_the_harness() {
     let definitions = f.tools.definitions();
     assert_eq!(definitions.len(), f.harness.tools().len());
     for (definition, tool) in definitions.iter().zip(f.harness.tools().values()) {
-        assert_eq!(definition, &ToolDefinition::from(&tool.spec));
+        assert_eq!(
+            definition,
+            &harness_agent::tools::tool_definition(&tool.spec)
+        );
     }
 }
 
@@ -536,7 +539,7 @@ async fn applications_register_their_own_builtins() {
 
     let mut builtins = BuiltinTools::standard();
     builtins.register("echo", |tool: &harness_core::Tool| {
-        Ok(Arc::new(Echo(ToolDefinition::from(&tool.spec))) as Arc<dyn Tool>)
+        Ok(Arc::new(Echo(harness_agent::tools::tool_definition(&tool.spec))) as Arc<dyn Tool>)
     });
     let f = Fixture::with_harness(harness, &builtins).await;
     let out = f.call("say", json!({"text": "hi"})).await;

@@ -4,12 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use assert_cmd::Command;
-use axum::Router;
-use axum::extract::State;
-use axum::routing::post;
+use harness_testkit::fake_openai::{FakeOpenAi, Received, Reply, SelfSigned, tool_call};
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
@@ -24,31 +21,18 @@ fn harness() -> Command {
 }
 
 /// Turn 0: run the task's solution as one shell call; then finish.
-async fn answer(State(solve): State<Arc<String>>, body: axum::body::Bytes) -> axum::Json<Value> {
-    let request: Value = serde_json::from_slice(&body).unwrap();
-    let turn = request["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role"] == "assistant")
-        .count();
-    let (name, arguments) = if turn == 0 {
-        ("shell", json!({"command": solve.as_str()}))
+fn solve_then_finish(solve: &str, request: &Received) -> Reply {
+    let turn = request.turn();
+    let message = if turn == 0 {
+        tool_call(&format!("c{turn}"), "shell", &json!({"command": solve}))
     } else {
-        ("finish", json!({"summary": "done"}))
+        tool_call(&format!("c{turn}"), "finish", &json!({"summary": "done"}))
     };
-    axum::Json(json!({
-        "id": "x", "object": "chat.completion", "model": "fake",
-        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
-            "role": "assistant", "content": null,
-            "tool_calls": [{"id": format!("c{turn}"), "type": "function",
-                "function": {"name": name, "arguments": arguments.to_string()}}]}}],
-        "usage": {"prompt_tokens": 50, "completion_tokens": 10}
-    }))
+    Reply::completion(message)
 }
 
-/// A fake server on its own runtime thread; returns its base URL.
-fn start_server() -> (String, tokio::runtime::Runtime) {
+/// A fake server solving TASK, on its own runtime thread; with TLS when `tls` is given.
+fn start_server(tls: Option<&SelfSigned>) -> FakeOpenAi {
     let solve = std::fs::read_to_string(
         repo()
             .join("examples/suites/terminal-lite")
@@ -56,30 +40,29 @@ fn start_server() -> (String, tokio::runtime::Runtime) {
             .join("solution/solve.sh"),
     )
     .unwrap();
-    serve(
-        Router::new()
-            .route("/v1/chat/completions", post(answer))
-            .with_state(Arc::new(solve)),
-    )
+    let mut builder =
+        FakeOpenAi::builder().respond_with(move |request| solve_then_finish(&solve, request));
+    if let Some(certificate) = tls {
+        builder = builder.tls(certificate);
+    }
+    builder.start_in_background().unwrap()
 }
 
-/// Serve `app` on a free port on its own runtime thread; returns `http://ADDRESS/v1`.
-fn serve(app: Router) -> (String, tokio::runtime::Runtime) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let address = listener.local_addr().unwrap();
-    runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{address}/v1"), runtime)
+/// A fake server answering every request with `respond`, on its own runtime thread.
+fn serve(respond: impl Fn(&Received) -> Reply + Send + Sync + 'static) -> FakeOpenAi {
+    FakeOpenAi::builder()
+        .respond_with(respond)
+        .start_in_background()
+        .unwrap()
 }
 
 /// `harness run` of TASK with the builtin agent against `base_url`, into `out/j`.
 fn run_builtin(base_url: &str, out: &Path, extra: &[&str]) -> Command {
+    run_model("openai:fake", base_url, out, extra)
+}
+
+/// [`run_builtin`] with another `--model`.
+fn run_model(model: &str, base_url: &str, out: &Path, extra: &[&str]) -> Command {
     let mut cmd = harness();
     cmd.current_dir(repo())
         .args([
@@ -93,7 +76,7 @@ fn run_builtin(base_url: &str, out: &Path, extra: &[&str]) -> Command {
             "--harness",
             "examples/harnesses/minimal",
             "--model",
-            "openai:fake",
+            model,
             "--sandbox",
             "local",
             "--job-name",
@@ -112,21 +95,21 @@ fn read_json(path: &Path) -> Value {
 }
 
 /// Always HTTP 500, asking for no wait so that the client's retries are quick.
-async fn always_500() -> axum::response::Response {
-    axum::response::IntoResponse::into_response((
-        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        [("retry-after-ms", "0")],
+fn always_500(_: &Received) -> Reply {
+    Reply::new(
+        500,
         r#"{"error": {"message": "upstream exploded", "type": "server_error"}}"#,
-    ))
+    )
+    .header("retry-after-ms", "0")
 }
 
 /// A failing model server: every trial is a model error, none is scored, the job aborts
 /// after five in a row and the run exits 1.
 #[test]
 fn an_always_failing_model_server_aborts_the_run_with_model_errors() {
-    let (base_url, _server) = serve(Router::new().route("/v1/chat/completions", post(always_500)));
+    let server = serve(always_500);
     let out = tempfile::tempdir().unwrap();
-    run_builtin(&base_url, out.path(), &["--repeats", "7"])
+    run_builtin(server.base_url(), out.path(), &["--repeats", "7"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
@@ -189,18 +172,12 @@ fn an_unreachable_model_server_aborts_the_run_with_model_errors() {
 
 /// Turn 0: a reply that echoes the request's Authorization header in its text and asks to
 /// run a command holding it; then finish.
-async fn echo_key(headers: axum::http::HeaderMap, body: axum::body::Bytes) -> axum::Json<Value> {
-    let request: Value = serde_json::from_slice(&body).unwrap();
-    let turn = request["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role"] == "assistant")
-        .count();
-    let auth = headers
-        .get("authorization")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+fn echo_key(request: &Received) -> Reply {
+    let turn = request.turn();
+    let auth = request
+        .header("authorization")
+        .unwrap_or_default()
+        .to_owned();
     let key = auth.strip_prefix("Bearer ").unwrap_or(&auth).to_owned();
     let (name, arguments) = if turn == 0 {
         (
@@ -210,14 +187,17 @@ async fn echo_key(headers: axum::http::HeaderMap, body: axum::body::Bytes) -> ax
     } else {
         ("finish", json!({"summary": format!("done with {key}")}))
     };
-    axum::Json(json!({
-        "id": "x", "object": "chat.completion", "model": format!("fake-{key}"),
-        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
-            "role": "assistant", "content": format!("Your key is {key} ({auth})."),
-            "tool_calls": [{"id": format!("c{turn}"), "type": "function",
-                "function": {"name": name, "arguments": arguments.to_string()}}]}}],
-        "usage": {"prompt_tokens": 50, "completion_tokens": 10}
-    }))
+    Reply::ok(
+        json!({
+            "id": "x", "object": "chat.completion", "model": format!("fake-{key}"),
+            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                "role": "assistant", "content": format!("Your key is {key} ({auth})."),
+                "tool_calls": [{"id": format!("c{turn}"), "type": "function",
+                    "function": {"name": name, "arguments": arguments.to_string()}}]}}],
+            "usage": {"prompt_tokens": 50, "completion_tokens": 10}
+        })
+        .to_string(),
+    )
 }
 
 /// Every file under `dir` that holds `needle`.
@@ -242,10 +222,10 @@ fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
 #[test]
 fn an_echoed_api_key_is_in_no_file_of_the_run() {
     const KEY: &str = "sk-test-ECHOED-7f3a9c";
-    let (base_url, _server) = serve(Router::new().route("/v1/chat/completions", post(echo_key)));
+    let server = serve(echo_key);
     let out = tempfile::tempdir().unwrap();
     run_builtin(
-        &base_url,
+        server.base_url(),
         out.path(),
         &["--api-key-env", "HARNESS_TEST_ECHOED_KEY"],
     )
@@ -269,8 +249,8 @@ fn an_echoed_api_key_is_in_no_file_of_the_run() {
 
 #[test]
 fn a_password_in_the_base_url_is_in_no_file_of_the_run() {
-    let (base_url, _server) = serve(Router::new().route("/v1/chat/completions", post(echo_key)));
-    let with_password = base_url.replace("http://", "http://user:secret@");
+    let server = serve(echo_key);
+    let with_password = server.base_url().replace("http://", "http://user:secret@");
     let out = tempfile::tempdir().unwrap();
     run_builtin(&with_password, out.path(), &[])
         .assert()
@@ -315,7 +295,7 @@ fn a_password_in_the_base_url_is_in_no_file_of_the_run() {
 
 #[test]
 fn builtin_agent_run_then_traces_show_search_export() {
-    let (base_url, _server) = start_server();
+    let server = start_server(None);
     let out = tempfile::tempdir().unwrap();
     harness()
         .current_dir(repo())
@@ -336,7 +316,7 @@ fn builtin_agent_run_then_traces_show_search_export() {
         ])
         .args([
             "--base-url",
-            &base_url,
+            server.base_url(),
             "--sandbox",
             "local",
             "--job-name",
@@ -393,6 +373,55 @@ fn builtin_agent_run_then_traces_show_search_export() {
         .code(2);
 }
 
+/// https with verification: the fake server's self-signed certificate is trusted through
+/// `--ca-cert`; without it, the certificate is refused and no request reaches the server.
+#[test]
+fn an_https_model_server_is_reached_with_its_certificate_given() {
+    let certificate = SelfSigned::localhost().unwrap();
+    let server = start_server(Some(&certificate));
+    assert!(server.base_url().starts_with("https://127.0.0.1:"));
+    let out = tempfile::tempdir().unwrap();
+    let pem = certificate.write_cert(out.path(), "server.pem").unwrap();
+    run_builtin(
+        server.base_url(),
+        &out.path().join("with"),
+        &["--ca-cert", pem.to_str().unwrap()],
+    )
+    .assert()
+    .code(0)
+    .stdout(predicate::str::contains("mean reward: 1.000"));
+    assert_eq!(server.received().len(), 2);
+
+    run_builtin(server.base_url(), &out.path().join("without"), &[])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("mean reward: none"));
+    let trial = read_json(&out.path().join(format!("without/j/{TASK}__0/result.json")));
+    assert_eq!(trial["outcome"], "model_error");
+    let message = trial["exception_info"]["exception_message"]
+        .as_str()
+        .unwrap();
+    assert!(message.contains("certificate"), "{message}");
+    assert_eq!(server.received().len(), 2, "a request got through");
+    assert!(server.failed_handshakes() >= 1);
+}
+
+/// `sim:PROFILE` through the registry: the simulator, which declares that it takes the
+/// task's solution, gets it, and keeps its ground truth beside the traces.
+#[test]
+fn the_simulated_model_runs_from_the_registry_with_its_ground_truth_beside_the_traces() {
+    let out = tempfile::tempdir().unwrap();
+    run_model("sim:explorer", "http://127.0.0.1:9/v1", out.path(), &[])
+        .assert()
+        .code(0);
+    let trial = read_json(&out.path().join(format!("j/{TASK}__0/result.json")));
+    assert_ne!(trial["outcome"], "model_error", "{trial}");
+    let truth = out
+        .path()
+        .join(format!("j/sim-ground-truth/{TASK}__0.json"));
+    assert!(truth.exists(), "{}", truth.display());
+}
+
 #[test]
 fn builtin_agent_needs_a_harness_and_a_known_model() {
     let out = tempfile::tempdir().unwrap();
@@ -426,7 +455,8 @@ fn builtin_agent_needs_a_harness_and_a_known_model() {
     ])
     .assert()
     .code(2)
-    .stderr(predicate::str::contains("unknown provider"));
+    .stderr(predicate::str::contains("unknown provider `nope`"))
+    .stderr(predicate::str::contains("known schemes: openai, sim"));
     let mut cmd = harness();
     base(&mut cmd);
     cmd.args([

@@ -38,30 +38,9 @@ pub fn default_system_prompt() -> HarnessPath {
     HarnessPath::trusted("prompts/system.md")
 }
 
-/// Model sampling settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ModelSettings {
-    /// Sampling temperature, 0 to 2.
-    #[serde(default)]
-    pub temperature: f64,
-    /// Most tokens the model may produce in one reply.
-    #[serde(default = "default_max_output_tokens")]
-    pub max_output_tokens: u32,
-}
-
-fn default_max_output_tokens() -> u32 {
-    4096
-}
-
-impl Default for ModelSettings {
-    fn default() -> Self {
-        Self {
-            temperature: 0.0,
-            max_output_tokens: default_max_output_tokens(),
-        }
-    }
-}
+/// Model sampling settings; defined with the shared vocabulary so that the model layer can
+/// use them without this crate.
+pub use harness_types::ModelSettings;
 
 /// Budgets for one trial. Every limit must be positive.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -4,12 +4,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use harness_agent::model::{
+use harness_agent::state::{conversation_tokens, estimate_tokens};
+use harness_core::ModelSettings;
+use harness_model::{
     AssistantMessage, ChatResponse, FinishReason, Message, ModelClient, ModelError, ToolCall,
     ToolDefinition, Usage,
 };
-use harness_agent::state::{conversation_tokens, estimate_tokens};
-use harness_core::ModelSettings;
 
 use crate::episode::{Encoding, Episode, MoveKind};
 use crate::observe::observe;
@@ -142,12 +142,9 @@ impl ModelClient for SimClient {
                 .iter()
                 .map(|c| estimate_tokens(&c.raw_arguments) + 8)
                 .sum::<u64>();
-        Ok(ChatResponse {
-            message,
-            usage: Usage::new(prompt_tokens, completion_tokens),
-            finish_reason,
-            model: Some(self.model_name.clone()),
-        })
+        Ok(ChatResponse::new(message, finish_reason)
+            .with_usage(Usage::new(prompt_tokens, completion_tokens))
+            .with_model(self.model_name.clone()))
     }
 
     fn provider_name(&self) -> &str {

@@ -17,6 +17,7 @@
 //! - [`TrialDraw`]: every random choice of a trial, drawn up front from [`SimRng`] streams.
 //! - [`Episode`]: the per-trial plan executor that reads the conversation and decides.
 //! - [`SimClient`] and [`SimProvider`]: the `ModelClient` per trial and the `ModelProvider`.
+//! - [`SimBackend`] and [`register`]: the `sim` scheme of a `harness_model::ModelRegistry`.
 //! - [`GroundTruth`]: the side file of what fired, for scoring failure miners.
 
 mod client;
@@ -45,6 +46,6 @@ pub use profile::{
     BlindRetry, Chance, EnvFactBlindness, Habit, OutputFlood, OverExplore, Pathologies, Profile,
     ToolMisuse, shipped, shipped_names,
 };
-pub use provider::SimProvider;
+pub use provider::{GROUND_TRUTH_DIR, SimBackend, SimProvider, register};
 pub use rewrite::Substitution;
 pub use rng::{SimRng, trial_seed};

@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use harness_agent::model::{ModelClient, ModelError, ModelProvider, TrialModelContext};
+use harness_model::{
+    BackendOptions, BuiltModel, ModelBackend, ModelClient, ModelError, ModelProvider,
+    ModelRegistry, ModelSpec, TrialModelContext,
+};
 
 use crate::client::SimClient;
 use crate::draw::TrialDraw;
@@ -93,5 +96,80 @@ impl ModelProvider for SimProvider {
             episode,
             path,
         )))
+    }
+
+    /// Yes: the simulator is a test double whose competence is the task's solution.
+    fn accepts_task_solution(&self) -> bool {
+        true
+    }
+}
+
+/// Folder of a backend's records folder (a run directory) that holds the ground truth, one
+/// file per trial.
+pub const GROUND_TRUTH_DIR: &str = "sim-ground-truth";
+
+/// The `sim` scheme: `sim:PROFILE` is a shipped profile name or a profile YAML file. With a
+/// records folder, each trial's ground truth goes to `<records>/sim-ground-truth/`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SimBackend;
+
+impl ModelBackend for SimBackend {
+    fn scheme(&self) -> &str {
+        "sim"
+    }
+
+    fn build(&self, spec: &ModelSpec, options: &BackendOptions) -> Result<BuiltModel, ModelError> {
+        let profile =
+            Profile::resolve(spec.model()).map_err(|e| ModelError::fatal(e.to_string()))?;
+        let mut provider = SimProvider::new(profile);
+        if let Some(records) = &options.records_dir {
+            provider = provider.with_ground_truth(records.join(GROUND_TRUTH_DIR));
+        }
+        Ok(BuiltModel::new(Arc::new(provider)))
+    }
+}
+
+/// Add the `sim` scheme to `registry`.
+pub fn register(registry: &mut ModelRegistry) {
+    registry.register(Arc::new(SimBackend));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sim_scheme_builds_a_provider_that_takes_the_solution() {
+        let mut registry = ModelRegistry::empty();
+        register(&mut registry);
+        assert_eq!(registry.schemes(), ["sim"]);
+        let records = tempfile::tempdir().unwrap();
+        let built = registry
+            .build_str(
+                "sim:explorer",
+                &BackendOptions::new().with_records_dir(records.path()),
+            )
+            .unwrap();
+        assert!(built.provider.accepts_task_solution());
+        assert!(built.redactor.is_empty());
+        // Ground truth goes to the records folder once a trial has its knowledge.
+        let trial = TrialModelContext::new("t", 1, 0).with_task_knowledge(serde_json::json!({
+            "solve_sh": "echo hi > out.txt\n", "instruction": "Write out.txt."
+        }));
+        built.provider.client_for(&trial).unwrap();
+        assert!(
+            records
+                .path()
+                .join(GROUND_TRUTH_DIR)
+                .join("t__0.json")
+                .exists()
+        );
+
+        let error = registry
+            .build_str("sim:nobody", &BackendOptions::new())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`sim:nobody`"), "{error}");
+        assert!(error.contains("explorer"), "{error}");
     }
 }

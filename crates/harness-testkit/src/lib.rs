@@ -1,10 +1,16 @@
-//! Test support for the parsers' property tests, shared so that every crate's fuzzing means
-//! the same thing: a parser must answer (Ok or a clean error) on any text, within a bound.
+//! Test support shared by the workspace.
+//!
+//! For the parsers' property tests, so that every crate's fuzzing means the same thing (a
+//! parser must answer, Ok or a clean error, on any text, within a bound):
 //!
 //! - [`bounded`]: run one case on its own thread; a panic or a hang fails the case.
 //! - [`arbitrary_text`]: arbitrary bytes read as text, or an arbitrary string.
 //! - [`spliced`] / [`splice`]: near-valid text, the head of one valid seed, noise, the tail of
 //!   another, which reaches deeper into a parser than random bytes do.
+//!
+//! For model backends: [`fake_openai`], one configurable fake OpenAI-compatible server.
+
+pub mod fake_openai;
 
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;

@@ -337,6 +337,23 @@ pub struct ModelCall {
     /// Why the call failed, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<CallError>,
+    /// Failed attempts retried before the outcome above, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<RetryAttempt>,
+}
+
+/// One failed attempt of a model call that was retried: kind and status only, no provider
+/// text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RetryAttempt {
+    /// Error kind (`rate_limited`, `transient`, `malformed_response`, ...).
+    pub kind: String,
+    /// HTTP status, when the failure had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Wait before the next attempt, in milliseconds.
+    #[serde(default)]
+    pub wait_ms: u64,
 }
 
 /// A tool's output: an excerpt in the event, the whole of it as a blob when longer.

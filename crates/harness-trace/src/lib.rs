@@ -58,8 +58,8 @@ pub use blob::{BlobRef, BlobSource, BlobStore};
 pub use error::TraceError;
 pub use event::{
     AgentInfo, CallError, ContextEvent, ContextKind, Event, Finish, FinishStatus, Intervention,
-    InterventionAction, Message, Messages, ModelCall, ModelInfo, OutcomeClass, Role, Split,
-    TRACE_FORMAT, TokenUsage, ToolCall, ToolCallRequest, ToolOutput, TraceHeader, TraceLine,
+    InterventionAction, Message, Messages, ModelCall, ModelInfo, OutcomeClass, RetryAttempt, Role,
+    Split, TRACE_FORMAT, TokenUsage, ToolCall, ToolCallRequest, ToolOutput, TraceHeader, TraceLine,
     VerifierOutcome, timestamp_now,
 };
 pub use fingerprint::Fingerprint;

@@ -52,6 +52,7 @@ pub fn sample_trace() -> TrialTrace {
     trace.push(
         ts(2),
         Event::ModelCall(ModelCall {
+            retries: Vec::new(),
             turn: 1,
             model: None,
             input: Messages::Inline {
@@ -141,6 +142,7 @@ pub fn sample_trace() -> TrialTrace {
     trace.push(
         ts(8),
         Event::ModelCall(ModelCall {
+            retries: Vec::new(),
             turn: 2,
             model: None,
             input: Messages::Inline {
@@ -479,6 +481,7 @@ pub fn synthetic_trial(
             });
             pending_call = Some((id.clone(), arguments.clone()));
             Event::ModelCall(ModelCall {
+                retries: Vec::new(),
                 turn,
                 model: None,
                 input: Messages::Inline {

@@ -43,6 +43,7 @@ fn export_all(run: &Path, out: &Path) -> Vec<PathBuf> {
     let mut tool_message = Message::text(Role::Tool, "fatal: not a git repository");
     tool_message.tool_call_id = Some("call_1".into());
     let replay = Event::ModelCall(ModelCall {
+        retries: Vec::new(),
         turn: 3,
         model: Some("sim-2".into()),
         input: Messages::Inline {
@@ -153,6 +154,7 @@ fn exports_from_the_run_store_read_blobs() {
         .store_messages(&[Message::text(Role::User, "from a blob")])
         .unwrap();
     sink.append(Event::ModelCall(ModelCall {
+        retries: Vec::new(),
         turn: 1,
         model: None,
         input,

@@ -114,6 +114,7 @@ fn model_call() -> impl Strategy<Value = Event> {
                 error,
             )| {
                 Event::ModelCall(ModelCall {
+                    retries: Vec::new(),
                     turn,
                     model,
                     input,

@@ -8,6 +8,7 @@
 //! - [`TrialKey`]: everything that decides a trial's score; [`ScoreRecord`]: the score under
 //!   its key.
 //! - [`redact`]: text-level secret redaction shared by the model backends and the traces.
+//! - [`ModelSettings`]: the sampling settings a harness passes to the model.
 //!
 //! Persistent ids are pinned by golden tests beside their definitions.
 
@@ -26,6 +27,8 @@ pub mod outcome;
 pub mod redact;
 /// Score records.
 pub mod score;
+/// Model sampling settings.
+pub mod settings;
 /// Split labels.
 pub mod split;
 
@@ -36,4 +39,5 @@ pub use key::{TaskRef, TrialKey};
 pub use outcome::OutcomeClass;
 pub use redact::Redactor;
 pub use score::{ScoreRecord, Timings, TrialRef, Usage};
+pub use settings::ModelSettings;
 pub use split::Split;

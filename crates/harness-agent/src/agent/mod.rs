@@ -93,7 +93,24 @@ impl Agent for BuiltinAgent {
     }
 
     async fn run(&self, ctx: AgentContext<'_>) -> Result<AgentOutcome, AgentError> {
+        self.check_solution_forwarding()?;
         run::run_trial(self, ctx).await
+    }
+}
+
+impl BuiltinAgent {
+    /// Refuse to hand a task's `solution/` to a provider that does not declare it may take
+    /// it: only the simulated model (a test double) draws its competence from the solution;
+    /// a real model given `solve.sh` would be scored on the answer it was shown.
+    pub fn check_solution_forwarding(&self) -> Result<(), AgentError> {
+        if self.solution_to_model && !self.models.accepts_task_solution() {
+            return Err(AgentError::failed(format!(
+                "solution_to_model is set but the model provider of `{}` does not accept task \
+                 solutions (only the simulated model does); the task's solve.sh is not sent",
+                self.model_name
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -123,6 +140,7 @@ impl AgentFactory for BuiltinAgentFactory {
             .middleware
             .build(harness.middleware())
             .map_err(|e| AgentError::failed(format!("middleware.yaml: {e}")))?;
+        self.template.check_solution_forwarding()?;
         let mut agent = self.template.clone();
         agent.harness = harness;
         Ok(Arc::new(agent))

@@ -3,7 +3,8 @@
 
 use harness_trace::{
     CallError, ContextEvent, ContextKind, Event, Finish, FinishStatus, Intervention,
-    InterventionAction, ModelCall, Role, TokenUsage, ToolCallRequest, TraceError, TraceSink,
+    InterventionAction, ModelCall, RetryAttempt, Role, TokenUsage, ToolCallRequest, TraceError,
+    TraceSink,
 };
 
 use crate::middleware::{Effect, HookPoint};
@@ -16,6 +17,9 @@ const EXCERPT_BYTES: usize = 4096;
 /// The trace of one trial, or nothing.
 pub struct Recorder {
     sink: Option<Box<dyn TraceSink>>,
+    /// Retried attempts of the call about to be recorded, when it succeeded (a failed call's
+    /// error carries its own).
+    retries: Vec<RetryAttempt>,
 }
 
 /// Convert a loop message to the trace's message type.
@@ -55,7 +59,16 @@ pub fn trace_message(message: &Message) -> harness_trace::Message {
 impl Recorder {
     /// A recorder writing to `sink`, or a no-op one.
     pub fn new(sink: Option<Box<dyn TraceSink>>) -> Self {
-        Self { sink }
+        Self {
+            sink,
+            retries: Vec::new(),
+        }
+    }
+
+    /// The retried attempts of the next successful call ([`crate::model::ChatResponse::retries`]),
+    /// recorded with it by [`model_call`](Self::model_call).
+    pub fn note_retries(&mut self, retries: &[crate::model::RetryAttempt]) {
+        self.retries = retries.iter().map(trace_retry).collect();
     }
 
     /// One model call: the messages sent (stored by reference), the reply or the error.
@@ -71,8 +84,13 @@ impl Recorder {
         finish_reason: Option<&str>,
         error: Option<&ModelError>,
     ) -> Result<(), TraceError> {
+        let noted = std::mem::take(&mut self.retries);
         let Some(sink) = self.sink.as_mut() else {
             return Ok(());
+        };
+        let retries = match error {
+            Some(e) => e.retries().iter().map(trace_retry).collect(),
+            None => noted,
         };
         let messages: Vec<harness_trace::Message> = sent.iter().map(trace_message).collect();
         let input = sink.store_messages(&messages)?;
@@ -95,6 +113,7 @@ impl Recorder {
                 kind: model_error_kind(e).to_owned(),
                 message: e.to_string(),
             }),
+            retries,
         };
         sink.append(Event::ModelCall(event)).map(|_| ())
     }
@@ -208,6 +227,15 @@ impl Recorder {
             message,
         }))?;
         sink.close()
+    }
+}
+
+/// A retried attempt as the trace records it.
+fn trace_retry(attempt: &crate::model::RetryAttempt) -> RetryAttempt {
+    RetryAttempt {
+        kind: attempt.kind.clone(),
+        status: attempt.status,
+        wait_ms: attempt.wait_ms,
     }
 }
 

@@ -90,7 +90,7 @@ impl ReadFileTool {
     pub fn from_harness(tool: &harness_core::Tool) -> Result<Self, ToolBuildError> {
         let options: ReadFileOptions = builtin_options(tool)?;
         Ok(Self::new(
-            ToolDefinition::from(&tool.spec),
+            crate::tools::tool_definition(&tool.spec),
             options.max_lines,
         ))
     }
@@ -196,7 +196,7 @@ impl WriteFileTool {
     /// The tool a harness defines (no options).
     pub fn from_harness(tool: &harness_core::Tool) -> Result<Self, ToolBuildError> {
         let _: NoOptions = builtin_options(tool)?;
-        Ok(Self::new(ToolDefinition::from(&tool.spec)))
+        Ok(Self::new(crate::tools::tool_definition(&tool.spec)))
     }
 }
 
@@ -243,7 +243,7 @@ impl EditFileTool {
     /// The tool a harness defines (no options).
     pub fn from_harness(tool: &harness_core::Tool) -> Result<Self, ToolBuildError> {
         let _: NoOptions = builtin_options(tool)?;
-        Ok(Self::new(ToolDefinition::from(&tool.spec)))
+        Ok(Self::new(crate::tools::tool_definition(&tool.spec)))
     }
 
     async fn edit(&self, ctx: &ToolContext<'_>, arguments: &serde_json::Value) -> ToolOutput {

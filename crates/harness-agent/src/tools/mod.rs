@@ -39,10 +39,16 @@ pub use skill::LoadSkillTool;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use harness_core::Harness;
+use harness_core::{Harness, ToolSpec};
 use harness_sandbox::{Sandbox, ShellSession};
 
 use crate::model::ToolDefinition;
+
+/// What the model is told about the tool `spec` declares: its name, description and
+/// argument schema.
+pub fn tool_definition(spec: &ToolSpec) -> ToolDefinition {
+    ToolDefinition::new(&spec.name, &spec.description, spec.parameters.clone())
+}
 
 /// What a tool call produced, as the model will see it (after middleware).
 #[derive(Debug, Clone, PartialEq, Default)]

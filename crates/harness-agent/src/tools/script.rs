@@ -56,7 +56,7 @@ impl ScriptTool {
                 interpreter,
                 timeout_sec,
             } => Ok(Self::new(
-                ToolDefinition::from(&tool.spec),
+                crate::tools::tool_definition(&tool.spec),
                 path.clone(),
                 interpreter,
                 Duration::from_secs(*timeout_sec),

@@ -139,7 +139,7 @@ impl GrepTool {
     pub fn from_harness(tool: &harness_core::Tool) -> Result<Self, ToolBuildError> {
         let options: GrepOptions = builtin_options(tool)?;
         Ok(Self::new(
-            ToolDefinition::from(&tool.spec),
+            crate::tools::tool_definition(&tool.spec),
             options.max_matches,
         ))
     }
@@ -237,7 +237,7 @@ impl FindTool {
     pub fn from_harness(tool: &harness_core::Tool) -> Result<Self, ToolBuildError> {
         let options: FindOptions = builtin_options(tool)?;
         Ok(Self::new(
-            ToolDefinition::from(&tool.spec),
+            crate::tools::tool_definition(&tool.spec),
             options.max_results,
         ))
     }

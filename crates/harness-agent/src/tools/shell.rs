@@ -71,7 +71,7 @@ impl ShellTool {
     /// The tool a harness defines (its spec and `options`).
     pub fn from_harness(tool: &harness_core::Tool) -> Result<Self, ToolBuildError> {
         Ok(Self::new(
-            ToolDefinition::from(&tool.spec),
+            crate::tools::tool_definition(&tool.spec),
             builtin_options(tool)?,
         ))
     }

@@ -31,7 +31,7 @@ impl LoadSkillTool {
     /// The tool a harness defines (no options).
     pub fn from_harness(tool: &harness_core::Tool) -> Result<Self, ToolBuildError> {
         let _: NoOptions = builtin_options(tool)?;
-        Ok(Self::new(ToolDefinition::from(&tool.spec)))
+        Ok(Self::new(crate::tools::tool_definition(&tool.spec)))
     }
 }
 

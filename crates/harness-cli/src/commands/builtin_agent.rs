@@ -4,10 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use harness_agent::agent::{BuiltinAgent, TraceStoreRecall};
-use harness_agent::model::openai::{OpenAiClient, OpenAiConfig};
-use harness_agent::{ModelClient, ModelProvider, SharedClientProvider};
 use harness_core::{Harness, KindRegistry};
-use harness_sim::{Profile, SimProvider};
+use harness_model::openai::DEFAULT_BASE_URL;
+use harness_model::{BackendOptions, ModelRegistry, RetryBudget};
 use harness_tasks::Agent;
 use harness_trace::RunStore;
 
@@ -24,24 +23,34 @@ pub struct BuiltinAgentArgs {
     pub model: Option<String>,
     /// Base URL of the chat completions server (with `openai:`). A password in it
     /// (`http://user:PASSWORD@host/v1`) or a key parameter (`?key=`, `?api_key=`, ...) is sent
-    /// but never written: files, traces and messages show `[REDACTED]`.
-    #[arg(long, default_value = "http://127.0.0.1:8000/v1")]
+    /// but never written: files, traces and messages show `[REDACTED]`. https servers are
+    /// verified against Mozilla's root certificates and any `--ca-cert`.
+    #[arg(long, default_value = DEFAULT_BASE_URL)]
     pub base_url: String,
     /// Name of the environment variable holding the API key (with `openai:`); none sends no key.
     #[arg(long)]
     pub api_key_env: Option<String>,
+    /// PEM file of a further root certificate to trust for https (a private certificate
+    /// authority, a local server's self-signed certificate); repeatable.
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    pub ca_certs: Vec<PathBuf>,
     /// Earlier run directory whose traces `similar_failure_recall` consults.
     #[arg(long)]
     pub recall: Option<PathBuf>,
 }
 
-/// Folder of a run directory holding the simulated model's ground truth, one file per trial.
-pub const SIM_GROUND_TRUTH_DIR: &str = "sim-ground-truth";
-
 /// Why the agent could not be built: bad input (exit 2) with the message to print.
 pub struct AgentSetupError(pub String);
 
-/// Build the reference agent; the simulator keeps its ground truth under `run_dir`.
+/// The model backends the command line knows: the shipped ones and the simulator.
+pub fn model_registry() -> ModelRegistry {
+    let mut registry = ModelRegistry::new();
+    harness_sim::register(&mut registry);
+    registry
+}
+
+/// Build the reference agent; backend records (the simulator's ground truth) go under
+/// `run_dir`.
 pub fn build(args: &BuiltinAgentArgs, run_dir: &Path) -> Result<Arc<dyn Agent>, AgentSetupError> {
     let dir = args
         .harness
@@ -65,44 +74,28 @@ pub fn build(args: &BuiltinAgentArgs, run_dir: &Path) -> Result<Arc<dyn Agent>, 
         .model
         .as_deref()
         .ok_or_else(|| AgentSetupError("--agent builtin needs --model PROVIDER:MODEL".into()))?;
-    let (provider, model) = spec.split_once(':').ok_or_else(|| {
-        AgentSetupError(format!(
-            "--model `{spec}`: expected PROVIDER:MODEL, e.g. openai:gpt-4o-mini"
-        ))
-    })?;
-    let mut solution_to_model = false;
-    let mut redactor = harness_trace::Redactor::new();
-    let models: Arc<dyn ModelProvider> = match provider {
-        "sim" => {
-            let profile = Profile::resolve(model)
-                .map_err(|e| AgentSetupError(format!("--model {spec}: {e}")))?;
-            // The simulator's competence is the task's solution, handed over out of band;
-            // its ground truth stays beside the traces, never in them.
-            solution_to_model = true;
-            Arc::new(
-                SimProvider::new(profile).with_ground_truth(run_dir.join(SIM_GROUND_TRUTH_DIR)),
-            )
-        }
-        "openai" => {
-            let mut config = OpenAiConfig::new(args.base_url.clone(), model);
-            if let Some(env) = &args.api_key_env {
-                config = config.with_api_key_env(env.clone());
-            }
-            let client = OpenAiClient::new(config)
-                .map_err(|e| AgentSetupError(format!("--model {spec}: {e}")))?;
-            redactor = client.redactor().clone();
-            let client: Arc<dyn ModelClient> = Arc::new(client);
-            Arc::new(SharedClientProvider::new(client))
-        }
-        other => {
-            return Err(AgentSetupError(format!(
-                "--model `{spec}`: unknown provider `{other}` (known: openai, sim)"
-            )));
-        }
-    };
-    let mut agent = BuiltinAgent::new(Arc::new(harness), models, spec);
+    let mut options = BackendOptions::new()
+        .with_base_url(args.base_url.clone())
+        // The run directory: backend records (the simulator's ground truth) stay beside the
+        // traces, never in them.
+        .with_records_dir(run_dir)
+        // One budget for the job: its concurrent trials share one pool of retries.
+        .with_retry_budget(Arc::new(RetryBudget::default()));
+    if let Some(env) = &args.api_key_env {
+        options = options.with_api_key_env(env.clone());
+    }
+    for cert in &args.ca_certs {
+        options = options.with_extra_root_certificate(cert.clone());
+    }
+    let built = model_registry()
+        .build_str(spec, &options)
+        .map_err(|e| AgentSetupError(format!("--model: {e}")))?;
+    // Only a provider that declares it (the simulator, a test double) is handed the task's
+    // solution as knowledge.
+    let solution_to_model = built.provider.accepts_task_solution();
+    let mut agent = BuiltinAgent::new(Arc::new(harness), built.provider, spec);
     agent.solution_to_model = solution_to_model;
-    agent.redactor = redactor;
+    agent.redactor = built.redactor;
     if let Some(dir) = &args.recall {
         let store = RunStore::open_existing(dir)
             .map_err(|e| AgentSetupError(format!("--recall {}: {e}", dir.display())))?;

@@ -39,6 +39,7 @@ pub fn model_call(turn: u32, text: &str, call: Option<(&str, &str)>) -> Event {
         })
         .unwrap_or_default();
     Event::ModelCall(ModelCall {
+        retries: Vec::new(),
         turn,
         model: None,
         input: Messages::Inline {
@@ -180,6 +181,7 @@ pub fn fixture_run(root: &Path) -> RunStore {
     assert!(!output.excerpt.contains("hippogriff"));
     let events = vec![
         Event::ModelCall(ModelCall {
+            retries: Vec::new(),
             turn: 1,
             model: Some("sim-2".to_owned()),
             input,
@@ -214,6 +216,7 @@ pub fn fixture_run(root: &Path) -> RunStore {
             error: None,
         }),
         Event::ModelCall(ModelCall {
+            retries: Vec::new(),
             turn: 2,
             model: None,
             input: Messages::none(),

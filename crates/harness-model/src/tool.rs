@@ -1,11 +1,10 @@
 //! What the model is told about a tool: name, description, JSON Schema of the arguments.
 
-use harness_core::ToolSpec;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A tool as offered to a model. A harness's [`ToolSpec`] converts into one; so does any
-/// Rust type with a schemars schema ([`ToolDefinition::for_type`]).
+/// A tool as offered to a model: a harness's tool spec maps onto one field by field, and any
+/// Rust type with a schemars schema gives one ([`ToolDefinition::for_type`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ToolDefinition {
     /// Name the model calls the tool by.
@@ -13,7 +12,7 @@ pub struct ToolDefinition {
     /// What the tool does and when to use it.
     pub description: String,
     /// JSON Schema of the arguments object. Backends adapt it to their provider (see
-    /// [`crate::model::inline_subschemas`]).
+    /// [`crate::inline_subschemas`]).
     pub parameters: serde_json::Value,
 }
 
@@ -44,30 +43,9 @@ impl ToolDefinition {
     }
 }
 
-impl From<&ToolSpec> for ToolDefinition {
-    fn from(spec: &ToolSpec) -> Self {
-        Self::new(&spec.name, &spec.description, spec.parameters.clone())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn harness_tool_specs_convert() {
-        let spec: ToolSpec = serde_json::from_value(serde_json::json!({
-            "name": "shell",
-            "description": "Run a command.",
-            "parameters": {"type": "object", "properties": {"command": {"type": "string"}}},
-            "implementation": {"kind": "builtin", "builtin": "shell"}
-        }))
-        .unwrap();
-        let definition = ToolDefinition::from(&spec);
-        assert_eq!(definition.name, "shell");
-        assert_eq!(definition.description, "Run a command.");
-        assert_eq!(definition.parameters, spec.parameters);
-    }
 
     #[test]
     fn typed_arguments_give_a_schema() {

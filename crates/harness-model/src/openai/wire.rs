@@ -1,16 +1,16 @@
 //! The chat completions wire format: request bodies out, responses in.
 
-use harness_core::ModelSettings;
+use harness_types::ModelSettings;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::model::error::ModelError;
-use crate::model::message::{AssistantMessage, Message, ToolCall};
-use crate::model::openai::config::OpenAiConfig;
-use crate::model::openai::status::{self, excerpt};
-use crate::model::response::{ChatResponse, FinishReason, Usage};
-use crate::model::schema::inline_subschemas;
-use crate::model::tool::ToolDefinition;
+use crate::error::ModelError;
+use crate::message::{AssistantMessage, Message, ToolCall};
+use crate::openai::config::OpenAiConfig;
+use crate::openai::status::{self, excerpt};
+use crate::response::{ChatResponse, FinishReason, Usage};
+use crate::schema::inline_subschemas;
+use crate::tool::ToolDefinition;
 
 /// The JSON body of one `POST /chat/completions`.
 pub fn request_body(
@@ -187,17 +187,19 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ModelError> {
         None => {
             return Err(match wire.error {
                 Some(error) => status::classify_error_object(&error),
-                None => ModelError::MalformedResponse {
-                    message: format!("no choices in the response: {}", excerpt_bytes(body)),
-                },
+                None => ModelError::malformed(format!(
+                    "no choices in the response: {}",
+                    excerpt_bytes(body)
+                )),
             });
         }
     };
-    let wire_message = choice
-        .message
-        .ok_or_else(|| ModelError::MalformedResponse {
-            message: format!("the first choice has no message: {}", excerpt_bytes(body)),
-        })?;
+    let wire_message = choice.message.ok_or_else(|| {
+        ModelError::malformed(format!(
+            "the first choice has no message: {}",
+            excerpt_bytes(body)
+        ))
+    })?;
     let tool_calls: Vec<ToolCall> = wire_message
         .tool_calls
         .unwrap_or_default()
@@ -228,12 +230,9 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ModelError> {
                 .unwrap_or(0),
         })
         .unwrap_or_default();
-    Ok(ChatResponse {
-        message,
-        usage,
-        finish_reason,
-        model: wire.model,
-    })
+    let mut response = ChatResponse::new(message, finish_reason).with_usage(usage);
+    response.model = wire.model;
+    Ok(response)
 }
 
 /// Text content: a string, or a list of `{type: text, text}` parts; empty means none.
@@ -278,12 +277,10 @@ fn tool_call_from_wire(index: usize, call: WireToolCall) -> ToolCall {
 }
 
 fn malformed(error: &serde_json::Error, body: &[u8]) -> ModelError {
-    ModelError::MalformedResponse {
-        message: format!(
-            "body is not a chat completion ({error}): {}",
-            excerpt_bytes(body)
-        ),
-    }
+    ModelError::malformed(format!(
+        "body is not a chat completion ({error}): {}",
+        excerpt_bytes(body)
+    ))
 }
 
 fn excerpt_bytes(body: &[u8]) -> String {
@@ -293,7 +290,7 @@ fn excerpt_bytes(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::openai::config::MaxTokensField;
+    use crate::openai::config::MaxTokensField;
 
     #[test]
     fn request_body_has_the_chat_completions_shape() {

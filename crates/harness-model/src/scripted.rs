@@ -4,14 +4,14 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use harness_core::ModelSettings;
+use harness_types::ModelSettings;
 use serde::{Deserialize, Serialize};
 
-use crate::model::client::{ChatRequest, ModelClient};
-use crate::model::error::ModelError;
-use crate::model::message::Message;
-use crate::model::response::ChatResponse;
-use crate::model::tool::ToolDefinition;
+use crate::client::{ChatRequest, ModelClient};
+use crate::error::ModelError;
+use crate::message::Message;
+use crate::response::ChatResponse;
+use crate::tool::ToolDefinition;
 
 /// One step of a script: what the next call returns.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -138,7 +138,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::model::message::ToolCall;
+    use crate::message::ToolCall;
 
     #[tokio::test]
     async fn replays_in_order_and_records_requests() {

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::model::error::ModelError;
+use crate::error::ModelError;
 
 /// Longest provider message kept in an error, in characters.
 const MAX_MESSAGE_CHARS: usize = 1000;
@@ -57,15 +57,13 @@ pub fn classify(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Mode
         429 if info.haystack.contains("insufficient_quota") => {
             ModelError::fatal(format!("quota exhausted (HTTP 429): {message}"))
         }
-        429 => ModelError::RateLimited {
-            retry_after,
-            message,
-        },
+        429 => ModelError::rate_limited(retry_after, message),
         _ if is_context_overflow(&info.haystack) => ModelError::ContextOverflow { message },
         408 | 409 | 500..=599 => ModelError::Transient {
             status: Some(status),
             retry_after,
             message,
+            retries: Vec::new(),
         },
         _ => ModelError::BadRequest {
             status: Some(status),

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::client::ModelClient;
-use crate::model::error::ModelError;
+use crate::client::ModelClient;
+use crate::error::ModelError;
 
 /// What a provider may know about the trial it makes a client for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -48,6 +48,14 @@ impl TrialModelContext {
 pub trait ModelProvider: Send + Sync {
     /// The client for one trial.
     fn client_for(&self, trial: &TrialModelContext) -> Result<Arc<dyn ModelClient>, ModelError>;
+
+    /// Whether this provider may be handed a task's solution as task knowledge
+    /// ([`TrialModelContext::task_knowledge`]). Only a simulated model, a test double that
+    /// draws its competence from the solution, says yes; a real model must never see it, so
+    /// the default is no.
+    fn accepts_task_solution(&self) -> bool {
+        false
+    }
 }
 
 /// A provider that gives every trial the same client.

@@ -1,14 +1,14 @@
 //! The model client trait: one chat completion per call.
 
 use async_trait::async_trait;
-use harness_core::ModelSettings;
+use harness_types::ModelSettings;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::error::ModelError;
-use crate::model::message::Message;
-use crate::model::response::ChatResponse;
-use crate::model::tool::ToolDefinition;
+use crate::error::ModelError;
+use crate::message::Message;
+use crate::response::ChatResponse;
+use crate::tool::ToolDefinition;
 
 /// A language model behind some API. Implementations are shared across tasks as
 /// `Arc<dyn ModelClient>` and called concurrently, so they hold no per-conversation state:

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::retry::RetryAttempt;
+
 /// Why a chat completion failed.
 ///
 /// Three groups, because callers act differently on each:
@@ -16,6 +18,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Errors are plain data (clonable, serializable) so that scripted clients can replay them
 /// and traces can record them. Messages never contain the API key.
+///
+/// The retryable variants carry `retries`: the failed attempts the retry layer made before it
+/// gave up on this one (attempts ran out, or the shared budget did), for traces.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ModelError {
@@ -27,6 +32,9 @@ pub enum ModelError {
         retry_after: Option<Duration>,
         /// The provider's explanation.
         message: String,
+        /// Attempts retried before this error ended the call.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        retries: Vec<RetryAttempt>,
     },
     /// The conversation (plus the requested output) does not fit the model's context window.
     #[error("context window exceeded: {message}")]
@@ -55,6 +63,9 @@ pub enum ModelError {
         retry_after: Option<Duration>,
         /// What went wrong.
         message: String,
+        /// Attempts retried before this error ended the call.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        retries: Vec<RetryAttempt>,
     },
     /// A success status whose body is not a chat completion (invalid JSON, no choices).
     /// Retryable: truncated or garbled bodies from proxies and overloaded local servers are
@@ -63,6 +74,9 @@ pub enum ModelError {
     MalformedResponse {
         /// What was wrong, with the start of the body.
         message: String,
+        /// Attempts retried before this error ended the call.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        retries: Vec<RetryAttempt>,
     },
     /// The provider rejected the credentials (HTTP 401 or 403).
     #[error("authentication failed (HTTP {status}): {message}")]
@@ -95,7 +109,71 @@ impl ModelError {
             status: None,
             retry_after: None,
             message: message.into(),
+            retries: Vec::new(),
         }
+    }
+
+    /// A [`ModelError::RateLimited`] asking for `retry_after`, if anything.
+    pub fn rate_limited(retry_after: Option<Duration>, message: impl Into<String>) -> Self {
+        ModelError::RateLimited {
+            retry_after,
+            message: message.into(),
+            retries: Vec::new(),
+        }
+    }
+
+    /// A [`ModelError::MalformedResponse`].
+    pub fn malformed(message: impl Into<String>) -> Self {
+        ModelError::MalformedResponse {
+            message: message.into(),
+            retries: Vec::new(),
+        }
+    }
+
+    /// The explanation, to edit in place (a backend removing echoed secrets, say).
+    pub fn message_mut(&mut self) -> &mut String {
+        match self {
+            ModelError::RateLimited { message, .. }
+            | ModelError::ContextOverflow { message }
+            | ModelError::BadRequest { message, .. }
+            | ModelError::Transient { message, .. }
+            | ModelError::MalformedResponse { message, .. }
+            | ModelError::Auth { message, .. }
+            | ModelError::Fatal { message } => message,
+        }
+    }
+
+    /// The HTTP status, when the failure came with one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ModelError::BadRequest { status, .. } | ModelError::Transient { status, .. } => *status,
+            ModelError::Auth { status, .. } => Some(*status),
+            ModelError::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    /// The attempts retried before this error ended the call (none for errors that are not
+    /// retryable, which end a call at once).
+    pub fn retries(&self) -> &[RetryAttempt] {
+        match self {
+            ModelError::RateLimited { retries, .. }
+            | ModelError::Transient { retries, .. }
+            | ModelError::MalformedResponse { retries, .. } => retries,
+            _ => &[],
+        }
+    }
+
+    /// The same error carrying `attempts` as its retries; errors that are not retryable have
+    /// nowhere to keep them and come back unchanged.
+    pub fn with_retries(mut self, attempts: Vec<RetryAttempt>) -> Self {
+        if let ModelError::RateLimited { retries, .. }
+        | ModelError::Transient { retries, .. }
+        | ModelError::MalformedResponse { retries, .. } = &mut self
+        {
+            *retries = attempts;
+        }
+        self
     }
 
     /// True when the same request may succeed if sent again later.
@@ -202,10 +280,7 @@ mod tests {
 
     #[test]
     fn retryable_errors_are_the_ones_a_later_attempt_may_cure() {
-        let rate = ModelError::RateLimited {
-            retry_after: Some(Duration::from_secs(2)),
-            message: "slow down".into(),
-        };
+        let rate = ModelError::rate_limited(Some(Duration::from_secs(2)), "slow down");
         assert!(rate.is_retryable());
         assert_eq!(rate.retry_after(), Some(Duration::from_secs(2)));
         assert!(ModelError::transient("reset").is_retryable());
@@ -240,12 +315,7 @@ mod tests {
         assert!(bad(Some(404)).is_model_unavailable());
         assert!(!bad(Some(400)).is_model_unavailable());
         assert!(!bad(None).is_model_unavailable());
-        assert!(
-            !ModelError::MalformedResponse {
-                message: "not json".into()
-            }
-            .is_model_unavailable()
-        );
+        assert!(!ModelError::malformed("not json").is_model_unavailable());
         assert!(
             !ModelError::ContextOverflow {
                 message: "too long".into()
@@ -256,10 +326,7 @@ mod tests {
 
     #[test]
     fn errors_round_trip_through_json() {
-        let error = ModelError::RateLimited {
-            retry_after: Some(Duration::from_millis(1500)),
-            message: "slow down".into(),
-        };
+        let error = ModelError::rate_limited(Some(Duration::from_millis(1500)), "slow down");
         let value = serde_json::to_value(&error).unwrap();
         assert_eq!(
             value,

@@ -5,10 +5,12 @@ use std::ops::{Add, AddAssign};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::message::{AssistantMessage, ToolCall};
+use crate::message::{AssistantMessage, ToolCall};
+use crate::retry::RetryAttempt;
 
 /// The result of one successful chat completion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ChatResponse {
     /// The model's turn.
     pub message: AssistantMessage,
@@ -20,27 +22,40 @@ pub struct ChatResponse {
     /// Model name the server reported, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// Failed attempts the retry layer made before this response, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<RetryAttempt>,
 }
 
 impl ChatResponse {
+    /// `message`, stopped for `finish_reason`, with zero usage.
+    pub fn new(message: AssistantMessage, finish_reason: FinishReason) -> Self {
+        Self {
+            message,
+            usage: Usage::default(),
+            finish_reason,
+            model: None,
+            retries: Vec::new(),
+        }
+    }
+
     /// A text reply that stopped normally, with zero usage.
     pub fn text(content: impl Into<String>) -> Self {
-        Self {
-            message: AssistantMessage::text(content),
-            usage: Usage::default(),
-            finish_reason: FinishReason::Stop,
-            model: None,
-        }
+        Self::new(AssistantMessage::text(content), FinishReason::Stop)
     }
 
     /// A reply that calls tools, with zero usage.
     pub fn tool_calls(tool_calls: Vec<ToolCall>) -> Self {
-        Self {
-            message: AssistantMessage::with_tool_calls(tool_calls),
-            usage: Usage::default(),
-            finish_reason: FinishReason::ToolCalls,
-            model: None,
-        }
+        Self::new(
+            AssistantMessage::with_tool_calls(tool_calls),
+            FinishReason::ToolCalls,
+        )
+    }
+
+    /// The same response naming the model that answered.
+    pub fn with_model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
     }
 
     /// The same response with `usage`.

@@ -1,20 +1,24 @@
 //! Where an OpenAI-compatible server is and how to talk to it.
 
+use std::path::PathBuf;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::retry::RetryPolicy;
+use crate::retry::RetryPolicy;
 
 /// Settings of the [`OpenAiClient`](super::OpenAiClient). Holds the *name* of the
 /// environment variable with the API key, never the key, so it can be written to files
 /// and traces.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct OpenAiConfig {
     /// Base URL up to and including the version segment, e.g. `https://api.openai.com/v1`,
     /// `http://localhost:8000/v1` (vLLM), `http://localhost:11434/v1` (Ollama) or
     /// `http://localhost:8080/v1` (llama.cpp). Requests go to `<base_url>/chat/completions`.
-    /// `https` needs the crate's `tls` feature.
+    /// `https` servers are verified against Mozilla's root certificates and
+    /// [`extra_root_certificates`](Self::extra_root_certificates).
     pub base_url: String,
     /// Model name sent as `model`.
     pub model: String,
@@ -28,7 +32,9 @@ pub struct OpenAiConfig {
     /// Time limit for establishing a connection, in milliseconds.
     #[serde(default = "default_connect_timeout_ms")]
     pub connect_timeout_ms: u64,
-    /// Retries of rate-limited and transient failures.
+    /// Retries of rate-limited and transient failures, made by the
+    /// [`RetryingClient`](crate::RetryingClient) that [`OpenAiBackend`](super::OpenAiBackend)
+    /// wraps the client in (the client itself makes one attempt per call).
     #[serde(default)]
     pub retry: RetryPolicy,
     /// Which request field carries the output token limit.
@@ -39,6 +45,10 @@ pub struct OpenAiConfig {
     /// `messages`, `tools`, `temperature` or the token limit, and `stream` is dropped.
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
+    /// PEM files of further root certificates to trust for https, besides Mozilla's: a
+    /// private certificate authority, or a local server's self-signed certificate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_root_certificates: Vec<PathBuf>,
 }
 
 fn default_request_timeout_ms() -> u64 {
@@ -62,6 +72,7 @@ impl OpenAiConfig {
             retry: RetryPolicy::default(),
             max_tokens_field: MaxTokensField::default(),
             extra_body: serde_json::Map::new(),
+            extra_root_certificates: Vec::new(),
         }
     }
 
@@ -77,6 +88,12 @@ impl OpenAiConfig {
         self
     }
 
+    /// The same configuration also trusting the root certificates in the PEM file `path`.
+    pub fn with_extra_root_certificate(mut self, path: impl Into<PathBuf>) -> Self {
+        self.extra_root_certificates.push(path.into());
+        self
+    }
+
     /// The same configuration with another per-attempt time limit.
     pub fn with_request_timeout_ms(mut self, timeout_ms: u64) -> Self {
         self.request_timeout_ms = timeout_ms;
@@ -84,7 +101,7 @@ impl OpenAiConfig {
     }
 }
 
-/// The request field for [`ModelSettings::max_output_tokens`](harness_core::ModelSettings).
+/// The request field for [`ModelSettings::max_output_tokens`](harness_types::ModelSettings).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MaxTokensField {

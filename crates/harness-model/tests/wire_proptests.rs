@@ -3,10 +3,11 @@
 //! text give a valid or an invalid call; what came back can be serialized again for the next
 //! request. Each case runs on its own thread with a 10 s bound. 256 cases each.
 
+#![cfg(feature = "openai")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use harness_agent::model::openai::wire::{message_json, parse_response};
-use harness_agent::model::{Message, ToolCall};
+use harness_model::openai::wire::{message_json, parse_response};
+use harness_model::{Message, ToolCall};
 use harness_testkit::{bounded, splice};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -46,13 +47,11 @@ fn check_arguments(raw: String) -> Result<(), TestCaseError> {
     bounded(move || {
         let call = ToolCall::from_raw("c", "f", raw);
         assert_eq!(call.is_valid(), call.arguments.is_object());
-        let _ = message_json(&Message::Assistant(
-            harness_agent::model::AssistantMessage {
-                content: None,
-                reasoning: None,
-                tool_calls: vec![call],
-            },
-        ));
+        let _ = message_json(&Message::Assistant(harness_model::AssistantMessage {
+            content: None,
+            reasoning: None,
+            tool_calls: vec![call],
+        }));
     })?;
     Ok(())
 }

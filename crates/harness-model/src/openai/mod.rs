@@ -2,34 +2,37 @@
 //! and the gateways that speak the same protocol.
 //!
 //! One [`OpenAiClient`] serves all trials (share it through
-//! [`SharedClientProvider`](crate::model::SharedClientProvider)). Each call is one
-//! `POST <base_url>/chat/completions` without streaming, retried under the configured
-//! [`RetryPolicy`](crate::model::RetryPolicy) with the provider's `retry-after-ms` /
-//! `retry-after` honoured. Failures are mapped to [`ModelError`] as described in [`status`];
-//! a success body that is not a chat completion is a [`ModelError::MalformedResponse`].
+//! [`SharedClientProvider`](crate::SharedClientProvider)). Each call is one attempt, one
+//! `POST <base_url>/chat/completions` without streaming; the provider's `retry-after-ms` /
+//! `retry-after` travels in the [`ModelError`], for the one retry layer,
+//! [`RetryingClient`](crate::RetryingClient), to honour ([`OpenAiBackend`] wraps the client
+//! in one). Failures are mapped to [`ModelError`] as described in [`status`]; a success body
+//! that is not a chat completion is a [`ModelError::MalformedResponse`]. https is verified
+//! (see [`tls`]).
 
+pub mod backend;
 pub mod config;
 pub mod status;
+pub mod tls;
 pub mod wire;
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use harness_core::ModelSettings;
-use harness_trace::{Redactor, redact_url};
+use harness_types::ModelSettings;
+use harness_types::Redactor;
+use harness_types::redact::redact_url;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
+pub use backend::{DEFAULT_BASE_URL, OpenAiBackend};
 pub use config::{MaxTokensField, OpenAiConfig};
 
-use crate::model::client::ModelClient;
-use crate::model::error::ModelError;
-use crate::model::message::Message;
-use crate::model::response::ChatResponse;
-use crate::model::retry::{Retrier, parse_retry_after};
-use crate::model::secret::SecretString;
-use crate::model::sleep::Sleeper;
-use crate::model::tool::ToolDefinition;
+use crate::client::ModelClient;
+use crate::error::ModelError;
+use crate::message::Message;
+use crate::response::ChatResponse;
+use crate::secret::SecretString;
+use crate::tool::ToolDefinition;
 
 /// A [`ModelClient`] for an OpenAI-compatible chat completions endpoint.
 ///
@@ -45,7 +48,6 @@ pub struct OpenAiClient {
     api_key: Option<SecretString>,
     redactor: Redactor,
     http: reqwest::Client,
-    retrier: Retrier,
 }
 
 impl std::fmt::Debug for OpenAiClient {
@@ -56,7 +58,6 @@ impl std::fmt::Debug for OpenAiClient {
             .field("config", &config)
             .field("endpoint", &self.endpoint_shown)
             .field("api_key", &self.api_key)
-            .field("retrier", &self.retrier)
             .finish_non_exhaustive()
     }
 }
@@ -94,11 +95,11 @@ impl OpenAiClient {
         }
         let endpoint_shown = redact_url(endpoint.as_str());
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls::client_config(&config.extra_root_certificates)?)
             .connect_timeout(Duration::from_millis(config.connect_timeout_ms))
-            .user_agent(concat!("harness-agent/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("harness-model/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ModelError::fatal(format!("cannot build the HTTP client: {e}")))?;
-        let retrier = Retrier::new(config.retry.clone());
         Ok(Self {
             config,
             endpoint,
@@ -106,20 +107,7 @@ impl OpenAiClient {
             api_key,
             redactor,
             http,
-            retrier,
         })
-    }
-
-    /// Wait between retries through `sleeper` (tests record the waits instead).
-    pub fn with_sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
-        self.retrier.set_sleeper(sleeper);
-        self
-    }
-
-    /// Seed the retry jitter, making the waits reproducible.
-    pub fn with_jitter_seed(mut self, seed: u64) -> Self {
-        self.retrier.set_seed(seed);
-        self
     }
 
     /// The configuration.
@@ -179,11 +167,21 @@ impl OpenAiClient {
         } else {
             error.to_string()
         };
+        let mut certificate_refused = false;
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {
             message.push_str(": ");
             message.push_str(&cause.to_string());
+            certificate_refused |= is_certificate_error(cause);
             source = cause.source();
+        }
+        if certificate_refused {
+            // The same certificate will be refused on every attempt: a person must act.
+            message.push_str(
+                " (a server with a private or self-signed certificate needs it as an extra root \
+                 certificate)",
+            );
+            return self.redact(ModelError::fatal(message));
         }
         self.redact(ModelError::transient(message))
     }
@@ -217,46 +215,9 @@ impl OpenAiClient {
     }
 
     /// `error` with any echo of the key or the URL's secrets removed from its message.
-    fn redact(&self, error: ModelError) -> ModelError {
-        let key = &self.redactor;
-        if key.is_empty() {
-            return error;
-        }
-        match error {
-            ModelError::RateLimited {
-                retry_after,
-                message,
-            } => ModelError::RateLimited {
-                retry_after,
-                message: key.redact(&message).into_owned(),
-            },
-            ModelError::ContextOverflow { message } => ModelError::ContextOverflow {
-                message: key.redact(&message).into_owned(),
-            },
-            ModelError::BadRequest { status, message } => ModelError::BadRequest {
-                status,
-                message: key.redact(&message).into_owned(),
-            },
-            ModelError::Transient {
-                status,
-                retry_after,
-                message,
-            } => ModelError::Transient {
-                status,
-                retry_after,
-                message: key.redact(&message).into_owned(),
-            },
-            ModelError::MalformedResponse { message } => ModelError::MalformedResponse {
-                message: key.redact(&message).into_owned(),
-            },
-            ModelError::Auth { status, message } => ModelError::Auth {
-                status,
-                message: key.redact(&message).into_owned(),
-            },
-            ModelError::Fatal { message } => ModelError::Fatal {
-                message: key.redact(&message).into_owned(),
-            },
-        }
+    fn redact(&self, mut error: ModelError) -> ModelError {
+        self.redactor.redact_in_place(error.message_mut());
+        error
     }
 }
 
@@ -269,12 +230,9 @@ impl ModelClient for OpenAiClient {
         settings: &ModelSettings,
     ) -> Result<ChatResponse, ModelError> {
         let body = wire::request_body(&self.config, messages, tools, settings);
-        let response = self
-            .retrier
-            .run(&self.config.model, || self.attempt(&body))
-            .await?;
+        let response = self.attempt(&body).await?;
         tracing::debug!(
-            target: "harness_agent::model",
+            target: "harness_model",
             model = %self.config.model,
             prompt_tokens = response.usage.prompt_tokens,
             completion_tokens = response.usage.completion_tokens,
@@ -295,8 +253,25 @@ impl ModelClient for OpenAiClient {
     }
 }
 
-/// `<base_url>/chat/completions`, checked: http always, https only with the `tls` feature.
-/// Errors show the base URL with its secrets replaced.
+/// True when `cause` is rustls refusing the server's certificate. rustls errors reach us
+/// wrapped in `io::Error`s (nested, for some connectors), whose `source` skips the wrapped
+/// error, so those are looked into.
+fn is_certificate_error(cause: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(cause);
+    while let Some(error) = current {
+        if let Some(rustls_error) = error.downcast_ref::<rustls::Error>() {
+            return matches!(rustls_error, rustls::Error::InvalidCertificate(_));
+        }
+        current = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+    }
+    false
+}
+
+/// `<base_url>/chat/completions`, checked: http or https. Errors show the base URL with its
+/// secrets replaced.
 fn endpoint_url(raw_base_url: &str) -> Result<reqwest::Url, ModelError> {
     let base_url = &redact_url(raw_base_url);
     let joined = format!(
@@ -306,12 +281,7 @@ fn endpoint_url(raw_base_url: &str) -> Result<reqwest::Url, ModelError> {
     let url = reqwest::Url::parse(&joined)
         .map_err(|e| ModelError::fatal(format!("invalid base_url `{base_url}`: {e}")))?;
     match url.scheme() {
-        "http" => Ok(url),
-        "https" if cfg!(feature = "tls") => Ok(url),
-        "https" => Err(ModelError::fatal(format!(
-            "base_url `{base_url}` uses https, but harness-agent was built without its `tls` \
-             feature"
-        ))),
+        "http" | "https" => Ok(url),
         other => Err(ModelError::fatal(format!(
             "base_url `{base_url}` has the unsupported scheme `{other}`"
         ))),
@@ -326,6 +296,18 @@ fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
         .and_then(|ms| ms.trim().parse::<f64>().ok())
         .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok())
         .or_else(|| header("retry-after").and_then(|value| parse_retry_after(value, now)))
+}
+
+/// The wait a `retry-after` header value asks for: delay-seconds (fractions tolerated) or
+/// an HTTP date, measured from `now`. A date in the past means no wait; anything else
+/// unreadable gives `None`.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return Duration::try_from_secs_f64(secs).ok();
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -344,10 +326,7 @@ mod tests {
             endpoint_url("not a url"),
             Err(ModelError::Fatal { .. })
         ));
-        assert_eq!(
-            endpoint_url("https://api.openai.com/v1").is_ok(),
-            cfg!(feature = "tls")
-        );
+        assert!(endpoint_url("https://api.openai.com/v1").is_ok());
     }
 
     #[test]
@@ -375,5 +354,26 @@ mod tests {
                 .to_string()
                 .contains("HARNESS_AGENT_TEST_VARIABLE_THAT_IS_NEVER_SET")
         );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_retry_after(" 0.5 ", now),
+            Some(Duration::from_millis(500))
+        );
+        // 784111777 is Sun, 06 Nov 1994 08:49:37 GMT.
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:40 GMT", now),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
     }
 }

@@ -1,22 +1,30 @@
-//! The OpenAI-compatible backend against a local fake server. The bodies under
-//! `tests/fixtures/openai/` have the shapes OpenAI, vLLM and llama.cpp's server send.
+//! The OpenAI-compatible backend against a local fake server, inside the retry layer as the
+//! registry builds it. The bodies under `tests/fixtures/openai/` have the shapes OpenAI, vLLM
+//! and llama.cpp's server send.
+#![cfg(feature = "openai")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{Canned, FakeServer, fixture};
-use harness_agent::model::openai::{OpenAiClient, OpenAiConfig};
-use harness_agent::model::{
-    FinishReason, Message, ModelClient, ModelError, RecordingSleeper, RetryPolicy, SecretString,
-    ToolDefinition, Usage,
+use harness_model::openai::{OpenAiClient, OpenAiConfig};
+use harness_model::{
+    FinishReason, Message, ModelClient, ModelError, RecordingSleeper, RetryPolicy, RetryingClient,
+    SecretString, ToolDefinition, Usage,
 };
-use harness_core::ModelSettings;
+use harness_testkit::fake_openai::{FakeOpenAi, Reply};
+use harness_types::ModelSettings;
 use serde_json::json;
 
 const KEY: &str = "sk-test-0123456789abcdef";
+
+/// The text of `tests/fixtures/openai/<name>`.
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/openai")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 /// Retries without jitter, so recorded waits are exact.
 fn exact_retries(max_attempts: u32) -> RetryPolicy {
@@ -27,16 +35,16 @@ fn exact_retries(max_attempts: u32) -> RetryPolicy {
     }
 }
 
-fn client(server: &FakeServer, retry: RetryPolicy) -> (OpenAiClient, Arc<RecordingSleeper>) {
+/// The client with the key, retried under `retry` with recorded (not taken) waits.
+fn client(server: &FakeOpenAi, retry: RetryPolicy) -> (RetryingClient, Arc<RecordingSleeper>) {
     let sleeper = Arc::new(RecordingSleeper::new());
-    let config = OpenAiConfig::new(&server.base_url, "test-model").with_retry(retry);
-    let client = OpenAiClient::with_api_key(config, Some(SecretString::new(KEY)))
-        .unwrap()
-        .with_sleeper(sleeper.clone());
+    let config = OpenAiConfig::new(server.base_url(), "test-model");
+    let client = OpenAiClient::with_api_key(config, Some(SecretString::new(KEY))).unwrap();
+    let client = RetryingClient::new(Arc::new(client), retry).with_sleeper(sleeper.clone());
     (client, sleeper)
 }
 
-async fn chat(client: &OpenAiClient) -> Result<harness_agent::ChatResponse, ModelError> {
+async fn chat(client: &dyn ModelClient) -> Result<harness_model::ChatResponse, ModelError> {
     client
         .chat(&[Message::user("hi")], &[], &ModelSettings::default())
         .await
@@ -44,7 +52,9 @@ async fn chat(client: &OpenAiClient) -> Result<harness_agent::ChatResponse, Mode
 
 #[tokio::test]
 async fn tool_calls_and_usage_are_read() {
-    let server = FakeServer::start([Canned::ok_fixture("tool_calls.json")]).await;
+    let server = FakeOpenAi::start([Reply::ok(fixture("tool_calls.json"))])
+        .await
+        .unwrap();
     let (client, _) = client(&server, exact_retries(1));
     let response = chat(&client).await.unwrap();
 
@@ -73,7 +83,9 @@ async fn tool_calls_and_usage_are_read() {
 
 #[tokio::test]
 async fn text_reasoning_and_usage_without_cache_details() {
-    let server = FakeServer::start([Canned::ok_fixture("text_with_reasoning.json")]).await;
+    let server = FakeOpenAi::start([Reply::ok(fixture("text_with_reasoning.json"))])
+        .await
+        .unwrap();
     let (client, _) = client(&server, exact_retries(1));
     let response = chat(&client).await.unwrap();
     assert_eq!(response.finish_reason, FinishReason::Stop);
@@ -91,7 +103,9 @@ async fn text_reasoning_and_usage_without_cache_details() {
 
 #[tokio::test]
 async fn invalid_tool_call_arguments_become_an_invalid_call() {
-    let server = FakeServer::start([Canned::ok_fixture("invalid_arguments.json")]).await;
+    let server = FakeOpenAi::start([Reply::ok(fixture("invalid_arguments.json"))])
+        .await
+        .unwrap();
     let (client, _) = client(&server, exact_retries(1));
     let response = chat(&client).await.unwrap();
     assert_eq!(response.message.content.as_deref(), Some("Let me look."));
@@ -111,7 +125,9 @@ async fn invalid_tool_call_arguments_become_an_invalid_call() {
 
 #[tokio::test]
 async fn request_body_and_auth_header_have_the_expected_shape() {
-    let server = FakeServer::start([Canned::ok_fixture("text_with_reasoning.json")]).await;
+    let server = FakeOpenAi::start([Reply::ok(fixture("text_with_reasoning.json"))])
+        .await
+        .unwrap();
     let (client, _) = client(&server, exact_retries(1));
     let parameters = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -163,9 +179,11 @@ async fn request_body_and_auth_header_have_the_expected_shape() {
 
 #[tokio::test]
 async fn no_key_means_no_authorization_header() {
-    let server = FakeServer::start([Canned::ok_fixture("text_with_reasoning.json")]).await;
+    let server = FakeOpenAi::start([Reply::ok(fixture("text_with_reasoning.json"))])
+        .await
+        .unwrap();
     let client =
-        OpenAiClient::with_api_key(OpenAiConfig::new(&server.base_url, "m"), None).unwrap();
+        OpenAiClient::with_api_key(OpenAiConfig::new(server.base_url(), "m"), None).unwrap();
     chat(&client).await.unwrap();
     assert!(server.received()[0].headers.get("authorization").is_none());
 }
@@ -176,8 +194,10 @@ async fn the_key_is_read_from_the_named_variable() {
     let Ok(expected) = std::env::var("CARGO_PKG_NAME") else {
         return;
     };
-    let server = FakeServer::start([Canned::ok_fixture("text_with_reasoning.json")]).await;
-    let config = OpenAiConfig::new(&server.base_url, "m").with_api_key_env("CARGO_PKG_NAME");
+    let server = FakeOpenAi::start([Reply::ok(fixture("text_with_reasoning.json"))])
+        .await
+        .unwrap();
+    let config = OpenAiConfig::new(server.base_url(), "m").with_api_key_env("CARGO_PKG_NAME");
     let client = OpenAiClient::new(config).unwrap();
     chat(&client).await.unwrap();
     assert_eq!(
@@ -191,12 +211,19 @@ async fn the_key_is_read_from_the_named_variable() {
 #[tokio::test]
 async fn the_key_never_shows_in_debug_output_or_errors() {
     let echo = json!({"error": {"message": format!("Incorrect API key provided: {KEY}."), "code": "invalid_api_key"}});
-    let server = FakeServer::start([Canned::new(401, echo.to_string())]).await;
-    let (client, sleeper) = client(&server, exact_retries(3));
-
-    let shown = format!("{client:?} {client:#?}");
+    let server = FakeOpenAi::start([Reply::new(401, echo.to_string())])
+        .await
+        .unwrap();
+    let bare = OpenAiClient::with_api_key(
+        OpenAiConfig::new(server.base_url(), "m"),
+        Some(SecretString::new(KEY)),
+    )
+    .unwrap();
+    let shown = format!("{bare:?} {bare:#?}");
     assert!(!shown.contains(KEY), "{shown}");
     assert!(shown.contains("[redacted]"));
+    let (client, sleeper) = client(&server, exact_retries(3));
+    assert!(!format!("{client:?}").contains(KEY));
     let as_dyn: Arc<dyn ModelClient> = Arc::new(client);
     assert!(!format!("{as_dyn:?}").contains(KEY));
 
@@ -217,11 +244,12 @@ async fn the_key_never_shows_in_debug_output_or_errors() {
 
 #[tokio::test]
 async fn rate_limit_waits_as_long_as_retry_after_says() {
-    let server = FakeServer::start([
-        Canned::new(429, fixture("rate_limited.json")).header("retry-after", "2"),
-        Canned::ok_fixture("tool_calls.json"),
+    let server = FakeOpenAi::start([
+        Reply::new(429, fixture("rate_limited.json")).header("retry-after", "2"),
+        Reply::ok(fixture("tool_calls.json")),
     ])
-    .await;
+    .await
+    .unwrap();
     let (client, sleeper) = client(&server, exact_retries(3));
     let response = chat(&client).await.unwrap();
     assert_eq!(response.finish_reason, FinishReason::ToolCalls);
@@ -232,12 +260,13 @@ async fn rate_limit_waits_as_long_as_retry_after_says() {
 #[tokio::test]
 async fn rate_limit_with_an_http_date_is_honoured() {
     let at = SystemTime::now() + Duration::from_secs(3);
-    let server = FakeServer::start([
-        Canned::new(429, fixture("rate_limited.json"))
+    let server = FakeOpenAi::start([
+        Reply::new(429, fixture("rate_limited.json"))
             .header("retry-after", httpdate::fmt_http_date(at)),
-        Canned::ok_fixture("tool_calls.json"),
+        Reply::ok(fixture("tool_calls.json")),
     ])
-    .await;
+    .await
+    .unwrap();
     let (client, sleeper) = client(&server, exact_retries(3));
     chat(&client).await.unwrap();
     let waits = sleeper.waits();
@@ -251,13 +280,15 @@ async fn rate_limit_with_an_http_date_is_honoured() {
 
 #[tokio::test]
 async fn rate_limit_wait_is_really_taken() {
-    let server = FakeServer::start([
-        Canned::new(429, fixture("rate_limited.json")).header("retry-after-ms", "300"),
-        Canned::ok_fixture("tool_calls.json"),
+    let server = FakeOpenAi::start([
+        Reply::new(429, fixture("rate_limited.json")).header("retry-after-ms", "300"),
+        Reply::ok(fixture("tool_calls.json")),
     ])
-    .await;
-    let config = OpenAiConfig::new(&server.base_url, "m").with_retry(exact_retries(2));
+    .await
+    .unwrap();
+    let config = OpenAiConfig::new(server.base_url(), "m");
     let client = OpenAiClient::with_api_key(config, None).unwrap();
+    let client = RetryingClient::new(Arc::new(client), exact_retries(2));
     let started = Instant::now();
     chat(&client).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(300));
@@ -266,12 +297,13 @@ async fn rate_limit_wait_is_really_taken() {
 
 #[tokio::test]
 async fn server_error_then_success_backs_off() {
-    let server = FakeServer::start([
-        Canned::new(500, "Internal Server Error"),
-        Canned::new(503, r#"{"error": {"message": "overloaded"}}"#),
-        Canned::ok_fixture("text_with_reasoning.json"),
+    let server = FakeOpenAi::start([
+        Reply::new(500, "Internal Server Error"),
+        Reply::new(503, r#"{"error": {"message": "overloaded"}}"#),
+        Reply::ok(fixture("text_with_reasoning.json")),
     ])
-    .await;
+    .await
+    .unwrap();
     let (client, sleeper) = client(&server, exact_retries(5));
     let response = chat(&client).await.unwrap();
     assert_eq!(response.finish_reason, FinishReason::Stop);
@@ -280,16 +312,49 @@ async fn server_error_then_success_backs_off() {
         [Duration::from_millis(500), Duration::from_millis(1000)]
     );
     assert_eq!(server.received().len(), 3);
+    // The response reports the attempts it took, status and wait.
+    let retries: Vec<(String, Option<u16>, u64)> = response
+        .retries
+        .iter()
+        .map(|r| (r.kind.clone(), r.status, r.wait_ms))
+        .collect();
+    assert_eq!(
+        retries,
+        [
+            ("transient".to_owned(), Some(500), 500),
+            ("transient".to_owned(), Some(503), 1000)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_bare_client_makes_one_attempt_and_reports_the_wait_asked_for() {
+    let server = FakeOpenAi::start([
+        Reply::new(429, fixture("rate_limited.json")).header("retry-after-ms", "1500"),
+        Reply::ok(fixture("tool_calls.json")),
+    ])
+    .await
+    .unwrap();
+    let client = OpenAiClient::with_api_key(
+        OpenAiConfig::new(server.base_url(), "m").with_retry(exact_retries(5)),
+        None,
+    )
+    .unwrap();
+    let error = chat(&client).await.unwrap_err();
+    assert_eq!(error.retry_after(), Some(Duration::from_millis(1500)));
+    assert!(error.retries().is_empty());
+    assert_eq!(server.received().len(), 1);
 }
 
 #[tokio::test]
 async fn retries_stop_after_max_attempts_with_the_last_error() {
-    let server = FakeServer::start([
-        Canned::new(502, "bad gateway"),
-        Canned::new(502, "bad gateway"),
-        Canned::new(503, "unavailable").header("retry-after", "1"),
+    let server = FakeOpenAi::start([
+        Reply::new(502, "bad gateway"),
+        Reply::new(502, "bad gateway"),
+        Reply::new(503, "unavailable").header("retry-after", "1"),
     ])
-    .await;
+    .await
+    .unwrap();
     let (client, sleeper) = client(&server, exact_retries(3));
     let error = chat(&client).await.unwrap_err();
     assert!(
@@ -305,21 +370,25 @@ async fn retries_stop_after_max_attempts_with_the_last_error() {
     );
     assert_eq!(server.received().len(), 3);
     assert_eq!(sleeper.waits().len(), 2);
+    let kinds: Vec<Option<u16>> = error.retries().iter().map(|r| r.status).collect();
+    assert_eq!(kinds, [Some(502), Some(502)]);
+    assert!(error.retries().iter().all(|r| r.kind == "transient"));
 }
 
 #[tokio::test]
 async fn a_malformed_body_is_its_own_retryable_error() {
-    let server = FakeServer::start([
-        Canned::new(
+    let server = FakeOpenAi::start([
+        Reply::new(
             200,
             r#"{"id": "chatcmpl-1", "choices": [{"message": {"content": "tru"#,
         ),
-        Canned::new(200, "<html>gateway</html>"),
+        Reply::new(200, "<html>gateway</html>"),
     ])
-    .await;
+    .await
+    .unwrap();
     let (client, sleeper) = client(&server, exact_retries(2));
     let error = chat(&client).await.unwrap_err();
-    let ModelError::MalformedResponse { message } = &error else {
+    let ModelError::MalformedResponse { message, .. } = &error else {
         panic!("{error:?}");
     };
     assert!(message.contains("<html>gateway</html>"), "{message}");
@@ -334,7 +403,9 @@ async fn context_length_errors_are_recognised_and_not_retried() {
         "vllm_context_error.json",
         "llama_cpp_context_error.json",
     ] {
-        let server = FakeServer::start([Canned::new(400, fixture(name))]).await;
+        let server = FakeOpenAi::start([Reply::new(400, fixture(name))])
+            .await
+            .unwrap();
         let (client, sleeper) = client(&server, exact_retries(3));
         let error = chat(&client).await.unwrap_err();
         assert!(
@@ -348,18 +419,19 @@ async fn context_length_errors_are_recognised_and_not_retried() {
 
 #[tokio::test]
 async fn other_client_errors_are_bad_requests() {
-    let server = FakeServer::start([Canned::new(
+    let server = FakeOpenAi::start([Reply::new(
         400,
         r#"{"error": {"message": "Invalid value for 'temperature'", "type": "invalid_request_error"}}"#,
     )])
-    .await;
+    .await
+        .unwrap();
     let (client, _) = client(&server, exact_retries(3));
     let error = chat(&client).await.unwrap_err();
     assert_eq!(
         error,
         ModelError::BadRequest {
             status: Some(400),
-            message: "Invalid value for 'temperature'".into()
+            message: "Invalid value for 'temperature'".into(),
         }
     );
     assert_eq!(server.received().len(), 1);
@@ -368,11 +440,10 @@ async fn other_client_errors_are_bad_requests() {
 #[tokio::test]
 async fn a_slow_server_times_out_as_transient() {
     let server =
-        FakeServer::start([Canned::ok_fixture("tool_calls.json").delayed(Duration::from_secs(5))])
-            .await;
-    let config = OpenAiConfig::new(&server.base_url, "m")
-        .with_retry(exact_retries(1))
-        .with_request_timeout_ms(200);
+        FakeOpenAi::start([Reply::ok(fixture("tool_calls.json")).delayed(Duration::from_secs(5))])
+            .await
+            .unwrap();
+    let config = OpenAiConfig::new(server.base_url(), "m").with_request_timeout_ms(200);
     let client = OpenAiClient::with_api_key(config, None).unwrap();
     let started = Instant::now();
     let error = chat(&client).await.unwrap_err();
@@ -389,8 +460,7 @@ async fn a_refused_connection_is_transient() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     drop(listener);
-    let config =
-        OpenAiConfig::new(format!("http://{address}/v1"), "m").with_retry(exact_retries(1));
+    let config = OpenAiConfig::new(format!("http://{address}/v1"), "m");
     let client = OpenAiClient::with_api_key(config, None).unwrap();
     let error = chat(&client).await.unwrap_err();
     assert!(matches!(error, ModelError::Transient { .. }), "{error:?}");
