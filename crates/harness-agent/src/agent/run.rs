@@ -499,6 +499,8 @@ impl<'a> Trial<'a> {
             self.setup.stack.after_model(&hook, &mut reply).await
         };
         let reply_message = Message::Assistant(reply.clone());
+        // Attempts the retry layer made before this reply go into the same trace event.
+        self.recorder.note_retries(&response.retries);
         self.recorder
             .model_call(
                 self.state.turn,
