@@ -60,10 +60,11 @@ pub use progress::{NoProgress, Progress, ProgressEvent};
 pub use results::{JobConfig, JobResult, OutcomeClass, TaskStats, TrialResult};
 pub use reward::{RewardRead, Rewards};
 pub use runner::{
-    DEFAULT_MAX_CONSECUTIVE_ERRORS, JobOptions, JobOutput, JobRunner, default_job_name,
+    DEFAULT_MAX_CONSECUTIVE_ERRORS, JobOptions, JobOutput, JobRunner, PlannedTrial, ScoredTrials,
+    default_job_name, trial_seed,
 };
 pub use split::Split;
 pub use suite::{Suite, SuiteTask, TaskSelection};
 pub use task::Task;
 pub use transcript::{VerifierDir, VerifierTranscript};
-pub use trial::TrialOptions;
+pub use trial::{TrialOptions, trial_key, verifier_id};

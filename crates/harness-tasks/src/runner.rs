@@ -141,6 +141,21 @@ pub struct PlannedTrial {
     pub repeat: u32,
 }
 
+impl PlannedTrial {
+    /// Its identity in job `job_name` with job seed `job_seed` (the seed derives from the job
+    /// seed, task id and repeat; the job name is not part of the trial's key).
+    pub fn identity(&self, job_name: &str, job_seed: u64) -> TrialIdentity {
+        let id = &self.task.task.id;
+        TrialIdentity::new(
+            job_name,
+            id,
+            self.repeat,
+            trial_seed(job_seed, id, self.repeat),
+            self.task.split,
+        )
+    }
+}
+
 /// Runs jobs with one sandbox provider and one agent.
 pub struct JobRunner {
     provider: Arc<dyn SandboxProvider>,
@@ -306,17 +321,7 @@ impl JobRunner {
         write_json_atomic(&job_dir.config_path(), &config)?;
         let plan: Vec<(&PlannedTrial, TrialIdentity)> = plan
             .iter()
-            .map(|p| {
-                let id = &p.task.task.id;
-                let identity = TrialIdentity::new(
-                    &options.job_name,
-                    id,
-                    p.repeat,
-                    trial_seed(options.seed, id, p.repeat),
-                    p.task.split,
-                );
-                (p, identity)
-            })
+            .map(|p| (p, p.identity(&options.job_name, options.seed)))
             .filter(|(p, identity)| match &self.scored {
                 Some(scored) => {
                     !scored.is_scored(&trial_key(&p.task.task, identity, self.agent.as_ref()))

@@ -95,6 +95,28 @@ where
         })
 }
 
+/// Write a Harbor task `id` under `root`: "Write done.txt.", scored 1 when `done.txt` exists in
+/// the working directory and 0 otherwise, with `solve` as `solution/solve.sh` when given.
+pub fn write_done_task(
+    root: &std::path::Path,
+    id: &str,
+    solve: Option<&str>,
+) -> std::io::Result<()> {
+    let d = root.join(id);
+    std::fs::create_dir_all(d.join("tests"))?;
+    std::fs::write(d.join("task.toml"), "version = \"1.0\"\n")?;
+    std::fs::write(d.join("instruction.md"), "Write done.txt.\n")?;
+    std::fs::write(
+        d.join("tests/test.sh"),
+        "OUT=\"${LOGS_DIR:-/logs}/verifier\"\n[ -f done.txt ] && echo 1 > \"$OUT/reward.txt\" || echo 0 > \"$OUT/reward.txt\"\n",
+    )?;
+    if let Some(solve) = solve {
+        std::fs::create_dir_all(d.join("solution"))?;
+        std::fs::write(d.join("solution/solve.sh"), solve)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

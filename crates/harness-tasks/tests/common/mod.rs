@@ -90,15 +90,5 @@ pub fn assert_all_rewards(output: &JobOutput, expected: f64) {
 /// Write task `id` under `root`: "Write done.txt", scored 1 when `done.txt` exists in the
 /// working directory and 0 otherwise, solved by `solve`.
 pub fn write_done_task(root: &Path, id: &str, solve: &str) {
-    let d = root.join(id);
-    std::fs::create_dir_all(d.join("tests")).unwrap();
-    std::fs::create_dir_all(d.join("solution")).unwrap();
-    std::fs::write(d.join("task.toml"), "version = \"1.0\"\n").unwrap();
-    std::fs::write(d.join("instruction.md"), "Write done.txt.\n").unwrap();
-    std::fs::write(
-        d.join("tests/test.sh"),
-        "OUT=\"${LOGS_DIR:-/logs}/verifier\"\n[ -f done.txt ] && echo 1 > \"$OUT/reward.txt\" || echo 0 > \"$OUT/reward.txt\"\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("solution/solve.sh"), solve).unwrap();
+    harness_testkit::write_done_task(root, id, Some(solve)).unwrap();
 }

@@ -1,0 +1,160 @@
+//! [`ScoreCache`]: score records by trial key, in an append-only journal that survives the
+//! process. A trial scored under a key is never run again under that key, in this process or
+//! the next.
+//!
+//! The journal is JSON lines, one [`ScoreRecord`] each, written with one `write` call and
+//! synced before [`ScoreCache::insert`] returns, so a kill loses at most the record being
+//! written (a torn last line, skipped on open). Only records that count toward a score are
+//! cached: a trial decided by the model server or the infrastructure
+//! ([`OutcomeClass::is_excluded_from_score`]) says nothing about the harness and is run again.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use harness_tasks::ScoredTrials;
+use harness_types::{ContentHash, ScoreRecord, TrialKey};
+
+use crate::error::EvalError;
+
+/// File name of the journal inside a cache folder.
+pub const JOURNAL_FILE: &str = "scores.jsonl";
+
+/// Score records by [`TrialKey::digest`], backed by a journal.
+#[derive(Debug)]
+pub struct ScoreCache {
+    path: PathBuf,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    file: File,
+    records: HashMap<ContentHash, ScoreRecord>,
+}
+
+impl ScoreCache {
+    /// Open (or create) the cache whose journal is `<dir>/scores.jsonl`, reading every record
+    /// in it. A torn last line (a writer killed mid-line) is ignored; any other bad line is
+    /// an error naming it, and nothing is dropped.
+    pub fn open(dir: &Path) -> Result<Self, EvalError> {
+        std::fs::create_dir_all(dir).map_err(|e| EvalError::io(dir, e))?;
+        let path = dir.join(JOURNAL_FILE);
+        let mut records = HashMap::new();
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let complete = bytes.ends_with(b"\n");
+                let text = String::from_utf8_lossy(&bytes);
+                let lines: Vec<&str> = text.lines().collect();
+                for (i, line) in lines.iter().enumerate() {
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    let torn = !complete && i + 1 == lines.len();
+                    match serde_json::from_str::<ScoreRecord>(line) {
+                        Ok(record) => {
+                            records.insert(record.key.digest(), record);
+                        }
+                        Err(_) if torn => {
+                            tracing::warn!(path = %path.display(), line = i + 1, "torn last line of the score cache skipped");
+                        }
+                        Err(e) => {
+                            return Err(EvalError::Corrupt {
+                                path,
+                                line: i + 1,
+                                message: e.to_string(),
+                            });
+                        }
+                    }
+                }
+                if !complete && !bytes.is_empty() {
+                    // Finish the torn line so the next record starts on a line of its own.
+                    let mut file = OpenOptions::new()
+                        .append(true)
+                        .open(&path)
+                        .map_err(|e| EvalError::io(&path, e))?;
+                    file.write_all(b"\n").map_err(|e| EvalError::io(&path, e))?;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(EvalError::io(&path, e)),
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| EvalError::io(&path, e))?;
+        Ok(Self {
+            path,
+            inner: Mutex::new(Inner { file, records }),
+        })
+    }
+
+    /// The journal's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The record scored under `key`, if any.
+    pub fn get(&self, key: &TrialKey) -> Option<ScoreRecord> {
+        self.lock().records.get(&key.digest()).cloned()
+    }
+
+    /// How many keys have a record.
+    pub fn len(&self) -> usize {
+        self.lock().records.len()
+    }
+
+    /// Whether no key has a record.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Record `record` durably. Returns false (and writes nothing) for a record that does
+    /// not count toward a score, or whose key has a record already.
+    pub fn insert(&self, record: &ScoreRecord) -> Result<bool, EvalError> {
+        if !record.is_scored() {
+            return Ok(false);
+        }
+        let digest = record.key.digest();
+        let mut inner = self.lock();
+        if inner.records.contains_key(&digest) {
+            return Ok(false);
+        }
+        let mut line = serde_json::to_vec(record).map_err(|e| EvalError::Corrupt {
+            path: self.path.clone(),
+            line: 0,
+            message: e.to_string(),
+        })?;
+        line.push(b'\n');
+        inner
+            .file
+            .write_all(&line)
+            .map_err(|e| EvalError::io(&self.path, e))?;
+        inner
+            .file
+            .sync_data()
+            .map_err(|e| EvalError::io(&self.path, e))?;
+        inner.records.insert(digest, record.clone());
+        Ok(true)
+    }
+}
+
+impl ScoreCache {
+    /// Whether `key` has a record.
+    pub fn is_scored_key(&self, key: &TrialKey) -> bool {
+        self.lock().records.contains_key(&key.digest())
+    }
+}
+
+impl ScoredTrials for ScoreCache {
+    fn is_scored(&self, key: &TrialKey) -> bool {
+        self.is_scored_key(key)
+    }
+}
