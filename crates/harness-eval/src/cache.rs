@@ -9,8 +9,7 @@
 //! ([`OutcomeClass::is_excluded_from_score`]) says nothing about the harness and is run again.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -18,6 +17,7 @@ use harness_tasks::ScoredTrials;
 use harness_types::{ContentHash, ScoreRecord, TrialKey};
 
 use crate::error::EvalError;
+use crate::journal;
 
 /// File name of the journal inside a cache folder.
 pub const JOURNAL_FILE: &str = "scores.jsonl";
@@ -42,50 +42,9 @@ impl ScoreCache {
     pub fn open(dir: &Path) -> Result<Self, EvalError> {
         std::fs::create_dir_all(dir).map_err(|e| EvalError::io(dir, e))?;
         let path = dir.join(JOURNAL_FILE);
-        let mut records = HashMap::new();
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let complete = bytes.ends_with(b"\n");
-                let text = String::from_utf8_lossy(&bytes);
-                let lines: Vec<&str> = text.lines().collect();
-                for (i, line) in lines.iter().enumerate() {
-                    if line.trim().is_empty() {
-                        continue;
-                    }
-                    let torn = !complete && i + 1 == lines.len();
-                    match serde_json::from_str::<ScoreRecord>(line) {
-                        Ok(record) => {
-                            records.insert(record.key.digest(), record);
-                        }
-                        Err(_) if torn => {
-                            tracing::warn!(path = %path.display(), line = i + 1, "torn last line of the score cache skipped");
-                        }
-                        Err(e) => {
-                            return Err(EvalError::Corrupt {
-                                path,
-                                line: i + 1,
-                                message: e.to_string(),
-                            });
-                        }
-                    }
-                }
-                if !complete && !bytes.is_empty() {
-                    // Finish the torn line so the next record starts on a line of its own.
-                    let mut file = OpenOptions::new()
-                        .append(true)
-                        .open(&path)
-                        .map_err(|e| EvalError::io(&path, e))?;
-                    file.write_all(b"\n").map_err(|e| EvalError::io(&path, e))?;
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(EvalError::io(&path, e)),
-        }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| EvalError::io(&path, e))?;
+        let (list, file) = journal::open::<ScoreRecord>(&path)?;
+        let records: HashMap<ContentHash, ScoreRecord> =
+            list.into_iter().map(|r| (r.key.digest(), r)).collect();
         Ok(Self {
             path,
             inner: Mutex::new(Inner { file, records }),
@@ -127,20 +86,7 @@ impl ScoreCache {
         if inner.records.contains_key(&digest) {
             return Ok(false);
         }
-        let mut line = serde_json::to_vec(record).map_err(|e| EvalError::Corrupt {
-            path: self.path.clone(),
-            line: 0,
-            message: e.to_string(),
-        })?;
-        line.push(b'\n');
-        inner
-            .file
-            .write_all(&line)
-            .map_err(|e| EvalError::io(&self.path, e))?;
-        inner
-            .file
-            .sync_data()
-            .map_err(|e| EvalError::io(&self.path, e))?;
+        journal::append(&mut inner.file, &self.path, record)?;
         inner.records.insert(digest, record.clone());
         Ok(true)
     }

@@ -33,6 +33,16 @@ pub enum EvalError {
         /// What the factory said.
         message: String,
     },
+    /// The plan would exceed the budget; nothing was run.
+    #[error("over budget: the plan needs {estimate} of {what}, {left} left")]
+    OverBudget {
+        /// Which limit.
+        what: String,
+        /// What the plan would take.
+        estimate: String,
+        /// What is left.
+        left: String,
+    },
     /// The job runner failed (its folder could not be made or written).
     #[error("job: {0}")]
     Job(#[from] harness_tasks::TaskError),

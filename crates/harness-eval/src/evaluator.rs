@@ -82,8 +82,11 @@ pub struct EvalReport {
     pub n_run: usize,
     /// Attempts that ended in a model or infrastructure error and were run again.
     pub n_retried: usize,
-    /// Trials still without a score after the last retry.
+    /// Trials still without a score after the last retry (or not started: the budget ran
+    /// out).
     pub n_unscored: usize,
+    /// Why the evaluation stopped starting trials before the plan was done, if it did.
+    pub stopped: Option<String>,
 }
 
 /// Evaluates plans.

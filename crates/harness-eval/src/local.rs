@@ -7,11 +7,12 @@ use async_trait::async_trait;
 use harness_sandbox::SandboxProvider;
 use harness_tasks::{
     Agent, AgentFactory, JobOptions, JobRunner, PlannedTrial, Progress, ProgressEvent, RunContext,
-    trial_key,
+    StopFlag, trial_key,
 };
 use harness_trace::TraceStoreFactory;
 use harness_types::{ScoreRecord, TrialKey};
 
+use crate::budget::BudgetLedger;
 use crate::cache::ScoreCache;
 use crate::error::EvalError;
 use crate::evaluator::{EvalPlan, EvalReport, Evaluator, RecordSink};
@@ -31,6 +32,7 @@ pub struct LocalEvaluator {
     options: JobOptions,
     traces: Option<Arc<dyn TraceStoreFactory>>,
     max_retries: u32,
+    ledger: Option<Arc<BudgetLedger>>,
 }
 
 impl LocalEvaluator {
@@ -51,12 +53,20 @@ impl LocalEvaluator {
             options,
             traces: None,
             max_retries: DEFAULT_MAX_RETRIES,
+            ledger: None,
         }
     }
 
     /// Trace every trial in a store opened in its job folder.
     pub fn with_traces(mut self, factory: Arc<dyn TraceStoreFactory>) -> Self {
         self.traces = Some(factory);
+        self
+    }
+
+    /// Charge every trial to `ledger`: a plan that would exceed its budget is refused before
+    /// it starts, and no trial starts once it is spent.
+    pub fn with_budget(mut self, ledger: Arc<BudgetLedger>) -> Self {
+        self.ledger = Some(ledger);
         self
     }
 
@@ -77,6 +87,8 @@ impl LocalEvaluator {
 struct Recording {
     cache: Arc<ScoreCache>,
     sink: Arc<dyn RecordSink>,
+    ledger: Option<Arc<BudgetLedger>>,
+    stop: Arc<StopFlag>,
     latest: Mutex<Vec<ScoreRecord>>,
     error: Mutex<Option<EvalError>>,
 }
@@ -89,7 +101,19 @@ impl Progress for Recording {
         let Some(record) = result.score_record() else {
             return;
         };
-        if let Err(e) = self.cache.insert(&record) {
+        let mut failed = self.cache.insert(&record).err();
+        if let Some(ledger) = &self.ledger {
+            // Every trial is charged, errored ones included: they spent too.
+            match ledger.charge(&record) {
+                Ok(_) => {
+                    if let Some(reason) = ledger.exhausted() {
+                        self.stop.stop(reason);
+                    }
+                }
+                Err(e) => failed = failed.or(Some(e)),
+            }
+        }
+        if let Some(e) = failed {
             let mut slot = self.error.lock().unwrap_or_else(|e| e.into_inner());
             slot.get_or_insert(e);
         }
@@ -133,6 +157,12 @@ impl Evaluator for LocalEvaluator {
                 None => pending.push(trial.clone()),
             }
         }
+        if let Some(ledger) = &self.ledger
+            && !pending.is_empty()
+        {
+            ledger.check_plan(pending.len() as u64)?;
+        }
+        let stop = Arc::new(StopFlag::new());
         let tasks: Vec<harness_tasks::SuiteTask> = {
             let mut seen = std::collections::BTreeSet::new();
             plan.trials
@@ -144,12 +174,14 @@ impl Evaluator for LocalEvaluator {
         let recording = Recording {
             cache: Arc::clone(&self.cache),
             sink,
+            ledger: self.ledger.clone(),
+            stop: Arc::clone(&stop),
             latest: Mutex::new(Vec::new()),
             error: Mutex::new(None),
         };
         let recording = Arc::new(recording);
         let mut attempt = 0;
-        while !pending.is_empty() && attempt <= self.max_retries {
+        while !pending.is_empty() && attempt <= self.max_retries && stop.reason().is_none() {
             let mut options = self.options.clone();
             options.job_name = if attempt == 0 {
                 plan.run_name.clone()
@@ -161,6 +193,7 @@ impl Evaluator for LocalEvaluator {
             let progress: Arc<dyn Progress> = Arc::clone(&recording) as Arc<dyn Progress>;
             let mut runner = JobRunner::new(Arc::clone(&self.provider), Arc::clone(&agent))
                 .with_progress(progress)
+                .with_stop(Arc::clone(&stop))
                 .with_scored(Arc::clone(&self.cache) as Arc<dyn harness_tasks::ScoredTrials>);
             if let Some(traces) = &self.traces {
                 runner = runner.with_traces_in_job_folder(Arc::clone(traces));
@@ -187,6 +220,7 @@ impl Evaluator for LocalEvaluator {
             attempt += 1;
         }
         report.n_unscored = pending.len();
+        report.stopped = stop.reason();
         let latest = recording
             .latest
             .lock()

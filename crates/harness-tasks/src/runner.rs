@@ -132,6 +132,35 @@ pub trait ScoredTrials: Send + Sync {
     fn is_scored(&self, key: &TrialKey) -> bool;
 }
 
+/// Asks a running job to start no new trial (a budget spent, a deadline passed). Trials
+/// already running finish; the job is recorded as stopped with the reason
+/// ([`JobResult::aborted`]).
+#[derive(Debug, Default)]
+pub struct StopFlag {
+    reason: Mutex<Option<String>>,
+}
+
+impl StopFlag {
+    /// A flag not set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Set the flag (the first reason is kept).
+    pub fn stop(&self, reason: impl Into<String>) {
+        let mut slot = self.reason.lock().unwrap_or_else(|e| e.into_inner());
+        slot.get_or_insert_with(|| reason.into());
+    }
+
+    /// Why the job was asked to stop, if it was.
+    pub fn reason(&self) -> Option<String> {
+        self.reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
 /// One trial of a plan: a task of the suite and a repeat index.
 #[derive(Debug, Clone)]
 pub struct PlannedTrial {
@@ -163,6 +192,7 @@ pub struct JobRunner {
     progress: Arc<dyn Progress>,
     traces: Option<TraceDestination>,
     scored: Option<Arc<dyn ScoredTrials>>,
+    stop: Option<Arc<StopFlag>>,
 }
 
 /// Where a job's traces go.
@@ -212,6 +242,7 @@ impl JobRunner {
             progress: Arc::new(NoProgress),
             traces: None,
             scored: None,
+            stop: None,
         }
     }
 
@@ -232,6 +263,12 @@ impl JobRunner {
     /// (`<out>/<job>/`), so that a job's traces sit beside its results.
     pub fn with_traces_in_job_folder(mut self, factory: Arc<dyn TraceStoreFactory>) -> Self {
         self.traces = Some(TraceDestination::JobFolder(factory));
+        self
+    }
+
+    /// Start no new trial once `stop` is set.
+    pub fn with_stop(mut self, stop: Arc<StopFlag>) -> Self {
+        self.stop = Some(stop);
         self
     }
 
@@ -367,6 +404,14 @@ impl JobRunner {
                 break 'plan;
             };
             if state.aborting.load(Ordering::SeqCst) {
+                break 'plan;
+            }
+            if let Some(reason) = self.stop.as_ref().and_then(|s| s.reason()) {
+                let mut guard = state.result.lock().unwrap_or_else(|e| e.into_inner());
+                guard
+                    .result
+                    .aborted
+                    .get_or_insert_with(|| format!("stopped: {reason}"));
                 break 'plan;
             }
             let task = Arc::clone(&planned.task.task);
