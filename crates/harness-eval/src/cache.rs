@@ -43,8 +43,12 @@ impl ScoreCache {
         std::fs::create_dir_all(dir).map_err(|e| EvalError::io(dir, e))?;
         let path = dir.join(JOURNAL_FILE);
         let (list, file) = journal::open::<ScoreRecord>(&path)?;
-        let records: HashMap<ContentHash, ScoreRecord> =
-            list.into_iter().map(|r| (r.key.digest(), r)).collect();
+        // A job's own `scores.jsonl` holds errored trials too; they are no scores.
+        let records: HashMap<ContentHash, ScoreRecord> = list
+            .into_iter()
+            .filter(ScoreRecord::is_scored)
+            .map(|r| (r.key.digest(), r))
+            .collect();
         Ok(Self {
             path,
             inner: Mutex::new(Inner { file, records }),

@@ -220,3 +220,49 @@ fn a_torn_last_line_is_skipped_and_a_corrupt_one_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn errored_records_in_a_journal_are_not_scores() {
+    use harness_types::{
+        AgentId, ModelId, ScoreRecord, Split, TaskChecksum, TaskRef, TrialId, TrialKey, TrialRef,
+        VerifierId,
+    };
+    let key = |repeat| {
+        TrialKey::new(
+            ContentHash::of_bytes(b"h"),
+            TaskRef::new("t", TaskChecksum::new("ab".repeat(32)).unwrap()),
+            AgentId::new("a", "1"),
+            ModelId::none(),
+            VerifierId::new("harbor", "1"),
+            0,
+            repeat,
+        )
+    };
+    let record = |repeat, outcome| {
+        ScoreRecord::new(
+            key(repeat),
+            Split::HeldIn,
+            outcome,
+            None,
+            "2026-01-01T00:00:00Z",
+            TrialRef::new("job", TrialId::new(format!("job.t__{repeat}")).unwrap()),
+        )
+    };
+    // A job's own scores.jsonl: one scored trial, one the infrastructure decided.
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        record(0, OutcomeClass::Fail),
+        record(1, OutcomeClass::InfrastructureError),
+    ]
+    .iter()
+    .map(|r| serde_json::to_string(r).unwrap() + "\n")
+    .collect::<String>();
+    std::fs::write(dir.path().join(harness_eval::JOURNAL_FILE), lines).unwrap();
+    let cache = ScoreCache::open(dir.path()).unwrap();
+    assert_eq!(cache.len(), 1);
+    assert!(cache.get(&key(0)).is_some());
+    assert!(cache.get(&key(1)).is_none());
+    assert!(!cache.insert(&record(2, OutcomeClass::ModelError)).unwrap());
+    assert!(cache.insert(&record(3, OutcomeClass::Pass)).unwrap());
+    assert!(!cache.insert(&record(3, OutcomeClass::Pass)).unwrap());
+}
