@@ -72,6 +72,18 @@ pub struct ExceptionInfo {
     pub occurred_at: OffsetDateTime,
 }
 
+impl ExceptionInfo {
+    /// An exception of `kind` with `message`, no cause chain, happening now.
+    pub fn now(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            exception_type: kind.into(),
+            exception_message: message.into(),
+            exception_traceback: String::new(),
+            occurred_at: OffsetDateTime::now_utc(),
+        }
+    }
+}
+
 /// One label per trial saying how it ended, for counting (shared with the traces).
 pub use harness_types::OutcomeClass;
 

@@ -86,10 +86,9 @@ pub fn trial_key(task: &Task, identity: &TrialIdentity, agent: &dyn Agent) -> Tr
 /// The trace header of a trial: the key's fields, the run and the trial id.
 pub fn trace_header(key: &TrialKey, identity: &TrialIdentity) -> TraceHeader {
     let model = key.model.as_str();
-    let (provider, name) = match model.split_once(':') {
-        Some((scheme, _)) => (Some(scheme.to_owned()), model.to_owned()),
-        None => (None, model.to_owned()),
-    };
+    // The spec's scheme names the provider (`openai:gpt-4o` is served by `openai`).
+    let provider = model.split_once(':').map(|(scheme, _)| scheme.to_owned());
+    let name = model.to_owned();
     TraceHeader {
         format: TRACE_FORMAT.to_owned(),
         run_id: identity.job_name.clone(),
@@ -324,31 +323,27 @@ impl Phases<'_> {
             // agent's) and the trial is classed apart from failures.
             result.agent_result = Some(AgentResult::from(&outcome));
             result.outcome = OutcomeClass::ModelError;
-            result.exception_info = Some(ExceptionInfo {
-                exception_type: "ModelError".into(),
-                exception_message: format!(
+            result.exception_info = Some(ExceptionInfo::now(
+                "ModelError",
+                format!(
                     "task `{}`: agent `{}`: model error: {message}",
                     task.id,
                     agent.name()
                 ),
-                exception_traceback: String::new(),
-                occurred_at: OffsetDateTime::now_utc(),
-            });
+            ));
             return Ok(());
         }
         if outcome.status == AgentStatus::Timeout {
             // As Harbor does: record the timeout, then still verify what the agent left.
-            result.exception_info = Some(ExceptionInfo {
-                exception_type: "AgentTimeoutError".into(),
-                exception_message: format!(
+            result.exception_info = Some(ExceptionInfo::now(
+                "AgentTimeoutError",
+                format!(
                     "task `{}`: agent `{}` did not finish within {:.0}s",
                     task.id,
                     agent.name(),
                     timeout.as_secs_f64()
                 ),
-                exception_traceback: String::new(),
-                occurred_at: OffsetDateTime::now_utc(),
-            });
+            ));
         }
         result.agent_result = Some(AgentResult::from(&outcome));
 
@@ -386,35 +381,29 @@ impl Phases<'_> {
                     ),
                 };
                 result.outcome = OutcomeClass::NoReward;
-                result.exception_info = Some(ExceptionInfo {
-                    exception_type: kind.into(),
-                    exception_message: format!("task `{}`: verifier: {what}", task.id),
-                    exception_traceback: String::new(),
-                    occurred_at: OffsetDateTime::now_utc(),
-                });
+                result.exception_info = Some(ExceptionInfo::now(
+                    kind,
+                    format!("task `{}`: verifier: {what}", task.id),
+                ));
             }
             Ok(VerifierOutcome::Refused(why)) => {
                 result.reward = Some(0.0);
                 result.outcome = OutcomeClass::Fail;
-                result.exception_info = Some(ExceptionInfo {
-                    exception_type: "VerifierRefused".into(),
-                    exception_message: format!("task `{}`: verifier not run: {why}", task.id),
-                    exception_traceback: String::new(),
-                    occurred_at: OffsetDateTime::now_utc(),
-                });
+                result.exception_info = Some(ExceptionInfo::now(
+                    "VerifierRefused",
+                    format!("task `{}`: verifier not run: {why}", task.id),
+                ));
             }
             Ok(VerifierOutcome::TimedOut(limit)) => {
                 result.outcome = OutcomeClass::VerifierTimeout;
-                result.exception_info = Some(ExceptionInfo {
-                    exception_type: "VerifierTimeoutError".into(),
-                    exception_message: format!(
+                result.exception_info = Some(ExceptionInfo::now(
+                    "VerifierTimeoutError",
+                    format!(
                         "task `{}`: tests/test.sh did not finish within {:.0}s",
                         task.id,
                         limit.as_secs_f64()
                     ),
-                    exception_traceback: String::new(),
-                    occurred_at: OffsetDateTime::now_utc(),
-                });
+                ));
             }
             Err(e) => {
                 let class = match e {
