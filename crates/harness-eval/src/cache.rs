@@ -31,7 +31,8 @@ pub struct ScoreCache {
 
 #[derive(Debug)]
 struct Inner {
-    file: File,
+    /// `None` for a cache over a job's own journal, which the job runner writes.
+    file: Option<File>,
     records: HashMap<ContentHash, ScoreRecord>,
 }
 
@@ -43,16 +44,31 @@ impl ScoreCache {
         std::fs::create_dir_all(dir).map_err(|e| EvalError::io(dir, e))?;
         let path = dir.join(JOURNAL_FILE);
         let (list, file) = journal::open::<ScoreRecord>(&path)?;
-        // A job's own `scores.jsonl` holds errored trials too; they are no scores.
+        Ok(Self::of(path, list, Some(file)))
+    }
+
+    /// The cache of `list`'s scored records. A job's own `scores.jsonl` holds errored trials
+    /// too; they are no scores.
+    fn of(path: PathBuf, list: Vec<ScoreRecord>, file: Option<File>) -> Self {
         let records: HashMap<ContentHash, ScoreRecord> = list
             .into_iter()
             .filter(ScoreRecord::is_scored)
             .map(|r| (r.key.digest(), r))
             .collect();
-        Ok(Self {
+        Self {
             path,
             inner: Mutex::new(Inner { file, records }),
-        })
+        }
+    }
+
+    /// The cache of one job folder: the scored records of its own `scores.jsonl`, which the
+    /// job runner appends and syncs as each trial ends (before the evaluator hears of it), so
+    /// [`ScoreCache::insert`] only indexes. Opening creates nothing: a job folder that does
+    /// not exist yet gives an empty cache. Use it with an evaluator whose plans run in that
+    /// folder (`harness run`, `--resume`).
+    pub fn over_job(job_dir: &Path) -> Result<Self, EvalError> {
+        let list = harness_tasks::read_job_scores(job_dir)?;
+        Ok(Self::of(job_dir.join(JOURNAL_FILE), list, None))
     }
 
     /// The journal's path.
@@ -90,7 +106,9 @@ impl ScoreCache {
         if inner.records.contains_key(&digest) {
             return Ok(false);
         }
-        journal::append(&mut inner.file, &self.path, record)?;
+        if let Some(file) = &mut inner.file {
+            journal::append(file, &self.path, record)?;
+        }
         inner.records.insert(digest, record.clone());
         Ok(true)
     }

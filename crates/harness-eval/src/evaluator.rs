@@ -2,11 +2,12 @@
 //! the plan with the job runner ([`crate::LocalEvaluator`]); a distributed one would send
 //! trial specs to workers and stream their records back the same way.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use harness_core::Harness;
-use harness_tasks::{PlannedTrial, Suite};
+use harness_tasks::{JobResult, PlannedTrial, Suite};
 use harness_types::ScoreRecord;
 
 use crate::error::EvalError;
@@ -15,8 +16,9 @@ use crate::error::EvalError;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct EvalPlan {
-    /// The harness (the evaluator's agent factory turns it into an agent).
-    pub harness: Arc<Harness>,
+    /// The harness (the evaluator's agent factory turns it into an agent); `None` for an
+    /// evaluator built around one fixed agent ([`crate::LocalEvaluator::with_agent`]).
+    pub harness: Option<Arc<Harness>>,
     /// The suite the trials' tasks come from.
     pub suite: Suite,
     /// The trials: task, split, repeat.
@@ -30,7 +32,7 @@ pub struct EvalPlan {
 impl EvalPlan {
     /// A plan of `repeats` trials of every task in `tasks`.
     pub fn repeats(
-        harness: Arc<Harness>,
+        harness: impl Into<Option<Arc<Harness>>>,
         suite: Suite,
         tasks: &[harness_tasks::SuiteTask],
         repeats: u32,
@@ -47,7 +49,7 @@ impl EvalPlan {
             })
             .collect();
         Self {
-            harness,
+            harness: harness.into(),
             suite,
             trials,
             seed,
@@ -85,8 +87,15 @@ pub struct EvalReport {
     /// Trials still without a score after the last retry (or not started: the budget ran
     /// out).
     pub n_unscored: usize,
-    /// Why the evaluation stopped starting trials before the plan was done, if it did.
+    /// Why the evaluation stopped starting trials before the plan was done, if it did (the
+    /// budget ran out, or the job aborted after too many errors in a row).
     pub stopped: Option<String>,
+    /// The job result of the plan's job folder after the last attempt, with every trial of
+    /// the job that has a result (those an earlier run of a resumed job finished included);
+    /// `None` when nothing ran.
+    pub job: Option<JobResult>,
+    /// The plan's job folder, when a job ran.
+    pub job_dir: Option<PathBuf>,
 }
 
 /// Evaluates plans.

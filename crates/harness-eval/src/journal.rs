@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use crate::error::EvalError;
 
 /// Read every record of the journal at `path` (none when it does not exist) and open it for
-/// appending. A torn last line is skipped and closed with a newline, so the next record starts
-/// on a line of its own; any other bad line is an error naming it, and nothing is dropped.
+/// appending. A torn last line is skipped and cut off, so the next record starts on a line of
+/// its own; any other bad line is an error naming it, and nothing is dropped.
 pub(crate) fn open<T: DeserializeOwned>(path: &Path) -> Result<(Vec<T>, File), EvalError> {
     let mut records = Vec::new();
     match std::fs::read(path) {
@@ -39,13 +39,9 @@ pub(crate) fn open<T: DeserializeOwned>(path: &Path) -> Result<(Vec<T>, File), E
                     }
                 }
             }
-            if !complete && !bytes.is_empty() {
-                let mut file = OpenOptions::new()
-                    .append(true)
-                    .open(path)
-                    .map_err(|e| EvalError::io(path, e))?;
-                file.write_all(b"\n").map_err(|e| EvalError::io(path, e))?;
-            }
+            // Cut the torn line off (closing it with a newline instead would leave a bad line
+            // in the middle, which the next open could not tell from corruption).
+            harness_tasks::layout::truncate_torn_tail(path)?;
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(EvalError::io(path, e)),

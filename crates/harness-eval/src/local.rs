@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use harness_sandbox::SandboxProvider;
 use harness_tasks::{
-    Agent, AgentFactory, JobOptions, JobRunner, PlannedTrial, Progress, ProgressEvent, RunContext,
-    StopFlag, trial_key,
+    Agent, AgentFactory, JobConfig, JobOptions, JobRunner, PlannedTrial, Progress, ProgressEvent,
+    RunContext, StopFlag, TaskError, trial_key,
 };
 use harness_trace::TraceStoreFactory;
 use harness_types::{ScoreRecord, TrialKey};
@@ -21,18 +21,32 @@ use crate::evaluator::{EvalPlan, EvalReport, Evaluator, RecordSink};
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 
 /// Runs plans with the job runner: trials already in the cache are answered from it, the
-/// others run (each job in `<out>/<run name>[-retry-N]`), every scored record is cached the
-/// moment its trial ends, and trials that ended in model or infrastructure errors are run
-/// again up to a bound.
+/// others run in the job folder `<out>/<run name>`, every scored record is cached the moment
+/// its trial ends, and trials that ended in model or infrastructure errors are run again in
+/// the same folder (the earlier attempt moved to `attempts/`) up to a bound.
+///
+/// With [`JobOptions::resume`] set, a plan's job folder that exists is continued: its
+/// `config.json` must describe the same job (else [`harness_tasks::TaskError::ResumeMismatch`]
+/// names what differs, before anything runs), and its job result is rebuilt even when no trial
+/// is left to run.
 pub struct LocalEvaluator {
     provider: Arc<dyn SandboxProvider>,
-    factory: Arc<dyn AgentFactory>,
+    agents: AgentSource,
     cache: Arc<ScoreCache>,
     out: PathBuf,
     options: JobOptions,
     traces: Option<Arc<dyn TraceStoreFactory>>,
     max_retries: u32,
     ledger: Option<Arc<BudgetLedger>>,
+    progress: Option<Arc<dyn Progress>>,
+}
+
+/// Where the agent of a plan comes from.
+enum AgentSource {
+    /// Built for the plan's harness.
+    Factory(Arc<dyn AgentFactory>),
+    /// One agent for every plan, whatever its harness.
+    Fixed(Arc<dyn Agent>),
 }
 
 impl LocalEvaluator {
@@ -45,16 +59,57 @@ impl LocalEvaluator {
         out: impl Into<PathBuf>,
         options: JobOptions,
     ) -> Self {
+        Self::from_source(
+            provider,
+            AgentSource::Factory(factory),
+            cache,
+            out.into(),
+            options,
+        )
+    }
+
+    /// An evaluator that runs every plan with `agent` (one the caller built, such as the
+    /// command line's; a plan's harness, if any, is not used).
+    pub fn with_agent(
+        provider: Arc<dyn SandboxProvider>,
+        agent: Arc<dyn Agent>,
+        cache: Arc<ScoreCache>,
+        out: impl Into<PathBuf>,
+        options: JobOptions,
+    ) -> Self {
+        Self::from_source(
+            provider,
+            AgentSource::Fixed(agent),
+            cache,
+            out.into(),
+            options,
+        )
+    }
+
+    fn from_source(
+        provider: Arc<dyn SandboxProvider>,
+        agents: AgentSource,
+        cache: Arc<ScoreCache>,
+        out: PathBuf,
+        options: JobOptions,
+    ) -> Self {
         Self {
             provider,
-            factory,
+            agents,
             cache,
-            out: out.into(),
+            out,
             options,
             traces: None,
             max_retries: DEFAULT_MAX_RETRIES,
             ledger: None,
+            progress: None,
         }
+    }
+
+    /// Hand the job runner's progress events (trials starting and finishing) to `progress`.
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = Some(progress);
+        self
     }
 
     /// Trace every trial in a store opened in its job folder.
@@ -81,10 +136,75 @@ impl LocalEvaluator {
         let identity = trial.identity(&plan.run_name, plan.seed);
         trial_key(&trial.task.task, &identity, agent)
     }
+
+    fn agent_for(&self, plan: &EvalPlan) -> Result<Arc<dyn Agent>, EvalError> {
+        match &self.agents {
+            AgentSource::Fixed(agent) => Ok(Arc::clone(agent)),
+            AgentSource::Factory(factory) => {
+                let Some(harness) = &plan.harness else {
+                    return Err(EvalError::Agent {
+                        harness: "none".into(),
+                        message: "the plan has no harness for the agent factory".into(),
+                    });
+                };
+                let run = RunContext::new(plan.run_name.clone())
+                    .with_run_dir(self.out.join(&plan.run_name));
+                factory
+                    .agent_for(Arc::clone(harness), &run)
+                    .map_err(|e| EvalError::Agent {
+                        harness: harness.content_hash().short(),
+                        message: e.to_string(),
+                    })
+            }
+        }
+    }
+
+    fn job_options(&self, plan: &EvalPlan) -> JobOptions {
+        let mut options = self.options.clone();
+        options.job_name = plan.run_name.clone();
+        options.seed = plan.seed;
+        options
+    }
+
+    /// Refuse to continue a job folder that measures something else, before anything runs.
+    fn check_resume(
+        &self,
+        plan: &EvalPlan,
+        tasks: &[harness_tasks::SuiteTask],
+        agent: &Arc<dyn Agent>,
+    ) -> Result<(), EvalError> {
+        let dir = self.out.join(&plan.run_name);
+        let path = dir.join(harness_tasks::layout::CONFIG_JSON);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(EvalError::io(&path, e)),
+        };
+        let earlier: JobConfig =
+            serde_json::from_slice(&bytes).map_err(|e| EvalError::Corrupt {
+                path: path.clone(),
+                line: e.line(),
+                message: e.to_string(),
+            })?;
+        let now = JobRunner::new(Arc::clone(&self.provider), Arc::clone(agent)).job_config(
+            &plan.suite,
+            tasks,
+            &self.job_options(plan),
+        );
+        let differences = earlier.resume_differences(&now);
+        if differences.is_empty() {
+            return Ok(());
+        }
+        Err(EvalError::Job(TaskError::ResumeMismatch {
+            dir,
+            differences,
+        }))
+    }
 }
 
 /// Caches every scored record as its trial ends and keeps the latest record of each key.
 struct Recording {
+    progress: Option<Arc<dyn Progress>>,
     cache: Arc<ScoreCache>,
     sink: Arc<dyn RecordSink>,
     ledger: Option<Arc<BudgetLedger>>,
@@ -95,6 +215,9 @@ struct Recording {
 
 impl Progress for Recording {
     fn on_event(&self, event: ProgressEvent<'_>) {
+        if let Some(progress) = &self.progress {
+            progress.on_event(event);
+        }
         let ProgressEvent::TrialFinished { result, .. } = event else {
             return;
         };
@@ -132,15 +255,18 @@ impl Evaluator for LocalEvaluator {
         plan: &EvalPlan,
         sink: Arc<dyn RecordSink>,
     ) -> Result<EvalReport, EvalError> {
-        let run =
-            RunContext::new(plan.run_name.clone()).with_run_dir(self.out.join(&plan.run_name));
-        let agent = self
-            .factory
-            .agent_for(Arc::clone(&plan.harness), &run)
-            .map_err(|e| EvalError::Agent {
-                harness: plan.harness.content_hash().short(),
-                message: e.to_string(),
-            })?;
+        let agent = self.agent_for(plan)?;
+        let tasks: Vec<harness_tasks::SuiteTask> = {
+            let mut seen = std::collections::BTreeSet::new();
+            plan.trials
+                .iter()
+                .filter(|t| seen.insert(t.task.task.id.clone()))
+                .map(|t| t.task.clone())
+                .collect()
+        };
+        if self.options.resume {
+            self.check_resume(plan, &tasks, &agent)?;
+        }
         let keys: Vec<TrialKey> = plan
             .trials
             .iter()
@@ -163,15 +289,8 @@ impl Evaluator for LocalEvaluator {
             ledger.check_plan(pending.len() as u64)?;
         }
         let stop = Arc::new(StopFlag::new());
-        let tasks: Vec<harness_tasks::SuiteTask> = {
-            let mut seen = std::collections::BTreeSet::new();
-            plan.trials
-                .iter()
-                .filter(|t| seen.insert(t.task.task.id.clone()))
-                .map(|t| t.task.clone())
-                .collect()
-        };
         let recording = Recording {
+            progress: self.progress.clone(),
             cache: Arc::clone(&self.cache),
             sink,
             ledger: self.ledger.clone(),
@@ -181,15 +300,17 @@ impl Evaluator for LocalEvaluator {
         };
         let recording = Arc::new(recording);
         let mut attempt = 0;
-        while !pending.is_empty() && attempt <= self.max_retries && stop.reason().is_none() {
-            let mut options = self.options.clone();
-            options.job_name = if attempt == 0 {
-                plan.run_name.clone()
-            } else {
-                format!("{}-retry-{attempt}", plan.run_name)
-            };
-            options.seed = plan.seed;
-            // The job name is not part of a key, so a retry's trials carry the same keys.
+        // A resumed job is rebuilt even when nothing is left to run in it.
+        let mut rebuild = self.options.resume;
+        while (rebuild || !pending.is_empty())
+            && attempt <= self.max_retries
+            && stop.reason().is_none()
+        {
+            rebuild = false;
+            let mut options = self.job_options(plan);
+            // Retries continue the same job folder; the job name is not part of a key, and
+            // the trials keep their ids.
+            options.resume = options.resume || attempt > 0;
             let progress: Arc<dyn Progress> = Arc::clone(&recording) as Arc<dyn Progress>;
             let mut runner = JobRunner::new(Arc::clone(&self.provider), Arc::clone(&agent))
                 .with_progress(progress)
@@ -198,8 +319,10 @@ impl Evaluator for LocalEvaluator {
             if let Some(traces) = &self.traces {
                 runner = runner.with_traces_in_job_folder(Arc::clone(traces));
             }
+            // The whole plan: the runner skips what is scored, and a resumed job counts what
+            // an earlier run of it finished.
             let output = runner
-                .run_plan(&plan.suite, &tasks, &pending, &self.out, &options)
+                .run_plan(&plan.suite, &tasks, &plan.trials, &self.out, &options)
                 .await?;
             report.n_run += output.trials.len();
             if let Some(e) = recording
@@ -214,6 +337,15 @@ impl Evaluator for LocalEvaluator {
                 let key = self.key(plan, t, agent.as_ref());
                 !self.cache.is_scored_key(&key)
             });
+            let aborted = output.result.aborted.clone();
+            report.job = Some(output.result);
+            report.job_dir = Some(output.dir);
+            if let Some(reason) = aborted {
+                // Too many errors in a row: the service or the machine is down, and running
+                // the rest again now would only repeat that.
+                stop.stop(reason);
+                break;
+            }
             if !pending.is_empty() && attempt < self.max_retries {
                 report.n_retried += pending.len();
             }

@@ -199,20 +199,67 @@ async fn infrastructure_errors_are_retried_never_scored() {
             .iter()
             .all(|r| r.outcome == OutcomeClass::Pass)
     );
+    // Retries continue the same job folder: its result counts every trial once, as scored,
+    // and the failed attempts are kept aside.
+    let job = report.job.as_ref().unwrap();
+    assert_eq!((job.n_trials, job.n_finished, job.n_excluded), (6, 6, 0));
+    assert_eq!(job.mean_reward, Some(1.0));
+    let attempts = std::fs::read_dir(out.path().join("flaky/attempts"))
+        .unwrap()
+        .count();
+    assert_eq!(attempts, report.n_retried, "{report:?}");
     // The cache holds scores only: no infrastructure error was recorded as one.
     assert_eq!(cache.len(), 6);
     let journal = std::fs::read_to_string(cache.path()).unwrap();
     assert!(!journal.contains("infrastructure_error"), "{journal}");
 }
 
+/// A record of trial `t`, repeat `repeat`, with `outcome`.
+fn sample_record(repeat: u32, outcome: OutcomeClass) -> harness_types::ScoreRecord {
+    use harness_types::{
+        AgentId, ModelId, ScoreRecord, Split, TaskChecksum, TaskRef, TrialId, TrialKey, TrialRef,
+        VerifierId,
+    };
+    let key = TrialKey::new(
+        ContentHash::of_bytes(b"h"),
+        TaskRef::new("t", TaskChecksum::new("ab".repeat(32)).unwrap()),
+        AgentId::new("a", "1"),
+        ModelId::none(),
+        VerifierId::new("harbor", "1"),
+        0,
+        repeat,
+    );
+    ScoreRecord::new(
+        key,
+        Split::HeldIn,
+        outcome,
+        None,
+        "2026-01-01T00:00:00Z",
+        TrialRef::new("job", TrialId::new(format!("job.t__{repeat}")).unwrap()),
+    )
+}
+
 #[test]
 fn a_torn_last_line_is_skipped_and_a_corrupt_one_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join(harness_eval::JOURNAL_FILE);
-    std::fs::write(&journal, "{\"key\": {\"harn").unwrap();
+    // A record, then a torn one (the writer was killed mid-line).
+    let whole = serde_json::to_string(&sample_record(0, OutcomeClass::Pass)).unwrap();
+    std::fs::write(&journal, format!("{whole}\n{{\"key\": {{\"harn")).unwrap();
     let cache = ScoreCache::open(dir.path()).unwrap();
-    assert!(cache.is_empty());
+    assert_eq!(cache.len(), 1);
+    // The next record starts on a line of its own, and the journal opens again: the torn line
+    // is gone, not left in the middle.
+    assert!(cache.insert(&sample_record(1, OutcomeClass::Fail)).unwrap());
     drop(cache);
+    let reopened = ScoreCache::open(dir.path()).unwrap();
+    assert_eq!(reopened.len(), 2);
+    assert!(
+        !std::fs::read_to_string(&journal)
+            .unwrap()
+            .contains("harn\"")
+    );
+    drop(reopened);
     std::fs::write(&journal, "not json\n{}\n").unwrap();
     let err = ScoreCache::open(dir.path()).unwrap_err().to_string();
     assert!(
@@ -223,31 +270,7 @@ fn a_torn_last_line_is_skipped_and_a_corrupt_one_is_named() {
 
 #[test]
 fn errored_records_in_a_journal_are_not_scores() {
-    use harness_types::{
-        AgentId, ModelId, ScoreRecord, Split, TaskChecksum, TaskRef, TrialId, TrialKey, TrialRef,
-        VerifierId,
-    };
-    let key = |repeat| {
-        TrialKey::new(
-            ContentHash::of_bytes(b"h"),
-            TaskRef::new("t", TaskChecksum::new("ab".repeat(32)).unwrap()),
-            AgentId::new("a", "1"),
-            ModelId::none(),
-            VerifierId::new("harbor", "1"),
-            0,
-            repeat,
-        )
-    };
-    let record = |repeat, outcome| {
-        ScoreRecord::new(
-            key(repeat),
-            Split::HeldIn,
-            outcome,
-            None,
-            "2026-01-01T00:00:00Z",
-            TrialRef::new("job", TrialId::new(format!("job.t__{repeat}")).unwrap()),
-        )
-    };
+    let record = sample_record;
     // A job's own scores.jsonl: one scored trial, one the infrastructure decided.
     let dir = tempfile::tempdir().unwrap();
     let lines = [
@@ -260,8 +283,11 @@ fn errored_records_in_a_journal_are_not_scores() {
     std::fs::write(dir.path().join(harness_eval::JOURNAL_FILE), lines).unwrap();
     let cache = ScoreCache::open(dir.path()).unwrap();
     assert_eq!(cache.len(), 1);
-    assert!(cache.get(&key(0)).is_some());
-    assert!(cache.get(&key(1)).is_none());
+    assert!(cache.get(&record(0, OutcomeClass::Fail).key).is_some());
+    assert!(cache.get(&record(1, OutcomeClass::Fail).key).is_none());
+    // The same journal seen as a job folder's own cache reads the same.
+    let over_job = ScoreCache::over_job(dir.path()).unwrap();
+    assert_eq!(over_job.len(), 1);
     assert!(!cache.insert(&record(2, OutcomeClass::ModelError)).unwrap());
     assert!(cache.insert(&record(3, OutcomeClass::Pass)).unwrap());
     assert!(!cache.insert(&record(3, OutcomeClass::Pass)).unwrap());

@@ -149,6 +149,14 @@ pub enum TaskError {
         /// What went wrong.
         message: String,
     },
+    /// A job folder was to be resumed by a job that measures something else.
+    #[error("cannot resume {}: {}", .dir.display(), .differences.join("; "))]
+    ResumeMismatch {
+        /// The job folder.
+        dir: PathBuf,
+        /// What differs, one entry each (`harness: was 1a2b3c4d, now 5e6f7a8b`).
+        differences: Vec<String>,
+    },
     /// No agent is registered under this name.
     #[error("unknown agent `{name}` (known: {known})")]
     UnknownAgent {
@@ -185,6 +193,7 @@ impl TaskError {
             TaskError::Sandbox { .. } => "SandboxError",
             TaskError::Agent { .. } => "AgentError",
             TaskError::TraceStore { .. } => "TraceStoreError",
+            TaskError::ResumeMismatch { .. } => "ResumeMismatch",
             TaskError::UnknownAgent { .. } => "UnknownAgent",
             TaskError::Io { .. } => "IoError",
         }

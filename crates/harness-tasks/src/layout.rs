@@ -8,6 +8,8 @@
 //! <out>/<job>/<task>__<repeat>/agent/      the agent's own records
 //! <out>/<job>/<task>__<repeat>/environment/build.log
 //! <out>/<job>/<task>__<repeat>/verifier/   reward files, test-stdout.txt (humans only)
+//! <out>/<job>/scores.jsonl                 one score record per finished trial, synced
+//! <out>/<job>/attempts/<task>__<repeat>.N/ earlier attempts of a trial that ran again
 //! ```
 //!
 //! Every JSON file is written to a temp file in the same folder and renamed over the target,
@@ -16,7 +18,8 @@
 //! A job folder belongs to one run: [`JobDir::create`] claims it by creating `.lock` with
 //! `O_EXCL` and keeps an advisory lock on that file for as long as any clone of the
 //! [`JobDir`] lives (the lock goes with the process, so a killed run leaves no stale lock,
-//! only the file, and the folder stays taken).
+//! only the file, and the folder stays taken). [`JobDir::reopen`] takes such a folder back to
+//! resume it, when no live run holds its lock.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -35,6 +38,8 @@ pub const CONFIG_JSON: &str = "config.json";
 pub const LOCK_FILE: &str = ".lock";
 /// Score records of a job, one JSON line per finished trial.
 pub const SCORES_FILE: &str = "scores.jsonl";
+/// Folder of a job's earlier attempts of trials that ran again.
+pub const ATTEMPTS_DIR: &str = "attempts";
 
 /// Write `value` as pretty JSON to `path` atomically (temp file + rename).
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), TaskError> {
@@ -72,6 +77,61 @@ impl PartialEq for JobDir {
 
 impl Eq for JobDir {}
 
+/// Cut a journal back to its last complete line (a writer killed mid-line leaves a torn one);
+/// a missing file is left missing.
+pub fn truncate_torn_tail(path: &Path) -> Result<(), TaskError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(TaskError::io(path, e)),
+    };
+    if bytes.is_empty() || bytes.ends_with(b"\n") {
+        return Ok(());
+    }
+    let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    tracing::warn!(path = %path.display(), bytes = bytes.len() - keep, "torn last line cut off");
+    let file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| TaskError::io(path, e))?;
+    file.set_len(keep as u64)
+        .map_err(|e| TaskError::io(path, e))?;
+    file.sync_all().map_err(|e| TaskError::io(path, e))
+}
+
+/// Lock the job's `.lock` for this process, or say another run holds it. A file system
+/// without locks is let through.
+fn hold_lock(lock: &File, root: &Path, lock_path: &Path) -> Result<(), TaskError> {
+    match lock.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(job_exists(root, "another run holds its lock"))
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            tracing::debug!(path = %lock_path.display(), error = %e, "job lock not taken");
+            Ok(())
+        }
+    }
+}
+
+/// A job name must be a plain folder name.
+fn check_job_name(out: &Path, job_name: &str) -> Result<(), TaskError> {
+    let plain = !job_name.is_empty()
+        && job_name != "."
+        && job_name != ".."
+        && !job_name.contains(['/', '\\', '\0']);
+    if plain {
+        return Ok(());
+    }
+    Err(TaskError::io(
+        out.join(job_name),
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "a job name must be a plain folder name (no `/`, not `.` or `..`)",
+        ),
+    ))
+}
+
 /// The error for a job folder another run owns or owned.
 fn job_exists(root: &Path, why: &str) -> TaskError {
     TaskError::io(
@@ -91,19 +151,7 @@ impl JobDir {
     /// [`AlreadyExists`](std::io::ErrorKind::AlreadyExists) error saying "job folder exists":
     /// two jobs never mix their trials.
     pub fn create(out: &Path, job_name: &str) -> Result<Self, TaskError> {
-        let plain = !job_name.is_empty()
-            && job_name != "."
-            && job_name != ".."
-            && !job_name.contains(['/', '\\', '\0']);
-        if !plain {
-            return Err(TaskError::io(
-                out.join(job_name),
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "a job name must be a plain folder name (no `/`, not `.` or `..`)",
-                ),
-            ));
-        }
+        check_job_name(out, job_name)?;
         let root = out.join(job_name);
         std::fs::create_dir_all(out).map_err(|e| TaskError::io(out, e))?;
         match std::fs::create_dir(&root) {
@@ -130,19 +178,34 @@ impl JobDir {
             }
             Err(e) => return Err(TaskError::io(&lock_path, e)),
         };
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(job_exists(&root, "another run holds its lock"));
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                // File systems without locks (some network mounts): the exclusive create
-                // above already made the folder ours.
-                tracing::debug!(path = %lock_path.display(), error = %e, "job lock not taken");
-            }
-        }
+        // On file systems without locks (some network mounts) the exclusive create above
+        // already made the folder ours.
+        hold_lock(&lock, &root, &lock_path)?;
         let _ =
             std::io::Write::write_all(&mut &lock, format!("{}\n", std::process::id()).as_bytes());
+        Ok(Self {
+            root,
+            _lock: Arc::new(lock),
+        })
+    }
+
+    /// Take `<out>/<job>/` back to resume it (or create it): the folder may hold an earlier
+    /// run of the job, killed or finished, but no live run may hold its lock. A torn last
+    /// line of `scores.jsonl` (a run killed mid-write; its trial never counted as finished)
+    /// is cut off, so the next record starts on a line of its own.
+    pub fn reopen(out: &Path, job_name: &str) -> Result<Self, TaskError> {
+        check_job_name(out, job_name)?;
+        let root = out.join(job_name);
+        std::fs::create_dir_all(&root).map_err(|e| TaskError::io(&root, e))?;
+        let lock_path = root.join(LOCK_FILE);
+        let lock = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| TaskError::io(&lock_path, e))?;
+        hold_lock(&lock, &root, &lock_path)?;
+        truncate_torn_tail(&root.join(SCORES_FILE))?;
         Ok(Self {
             root,
             _lock: Arc::new(lock),
@@ -170,17 +233,36 @@ impl JobDir {
         self.root.join(SCORES_FILE)
     }
 
-    /// Create the folder of one trial (emptied if a previous attempt left one).
+    /// Create the folder of one trial. A folder an earlier attempt left (a trial killed
+    /// mid-run, or one that ended in an error and runs again) is moved to
+    /// `attempts/<trial>.N/`, not deleted.
     pub fn trial(&self, trial_name: &str) -> Result<TrialDir, TaskError> {
         let root = self.root.join(trial_name);
         if root.exists() {
-            std::fs::remove_dir_all(&root).map_err(|e| TaskError::io(&root, e))?;
+            self.set_aside(trial_name)?;
         }
         for sub in ["agent", "verifier", "environment"] {
             let d = root.join(sub);
             std::fs::create_dir_all(&d).map_err(|e| TaskError::io(&d, e))?;
         }
         Ok(TrialDir { root })
+    }
+}
+
+impl JobDir {
+    /// Move `<job>/<trial>/` to the first free `<job>/attempts/<trial>.N/`.
+    fn set_aside(&self, trial_name: &str) -> Result<(), TaskError> {
+        let from = self.root.join(trial_name);
+        let attempts = self.root.join(ATTEMPTS_DIR);
+        std::fs::create_dir_all(&attempts).map_err(|e| TaskError::io(&attempts, e))?;
+        for n in 1u32.. {
+            let to = attempts.join(format!("{trial_name}.{n}"));
+            if to.exists() {
+                continue;
+            }
+            return std::fs::rename(&from, &to).map_err(|e| TaskError::io(&from, e));
+        }
+        Ok(())
     }
 }
 

@@ -61,7 +61,7 @@ pub use results::{JobConfig, JobResult, OutcomeClass, TaskStats, TrialResult};
 pub use reward::{RewardRead, Rewards};
 pub use runner::{
     DEFAULT_MAX_CONSECUTIVE_ERRORS, JobOptions, JobOutput, JobRunner, PlannedTrial, ScoredTrials,
-    StopFlag, default_job_name, trial_seed,
+    StopFlag, default_job_name, read_job_scores, trial_seed,
 };
 pub use split::Split;
 pub use suite::{Suite, SuiteTask, TaskSelection};

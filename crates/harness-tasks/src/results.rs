@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use harness_types::{ScoreRecord, TaskChecksum, Timings, TrialId, TrialKey, TrialRef, Usage};
+use harness_types::{
+    ContentHash, ModelId, ScoreRecord, TaskChecksum, Timings, TrialId, TrialKey, TrialRef, Usage,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -354,10 +356,185 @@ pub struct JobConfig {
     pub agent_timeout_sec: Option<f64>,
     /// Tasks in the job.
     pub tasks: Vec<JobTask>,
+    /// Content hash of the harness that shaped the agent (absent in jobs written before it
+    /// was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harness_hash: Option<ContentHash>,
+    /// The model the agent ran on (`sim:explorer`, `openai:gpt-4o`; `none` for agents
+    /// without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelId>,
     /// Version of this crate.
     pub harness_tasks_version: String,
     /// When the job was created.
     #[serde(with = "time::serde::rfc3339")]
     #[schemars(with = "String")]
     pub created_at: OffsetDateTime,
+}
+
+impl JobConfig {
+    /// What differs between this job's config and `other`'s in a way that changes what the
+    /// trials measure: the suite and its tasks (ids, splits, checksums), the agent and its
+    /// version, the harness, the model, the seed, the repeats, the shims and the agent
+    /// timeout. Incidental settings (job name, suite folder path, sandbox backend, concurrency,
+    /// creation time, this crate's version) are not compared. Empty when a job with `other`'s
+    /// config may continue this one.
+    pub fn resume_differences(&self, other: &JobConfig) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut differ = |what: &str, was: String, now: String| {
+            if was != now {
+                out.push(format!("{what}: was {was}, now {now}"));
+            }
+        };
+        differ("suite", self.suite.clone(), other.suite.clone());
+        differ("agent", self.agent.name.clone(), other.agent.name.clone());
+        differ(
+            "agent version",
+            self.agent.version.clone(),
+            other.agent.version.clone(),
+        );
+        let or_none = |v: Option<String>| v.unwrap_or_else(|| "not recorded".to_owned());
+        differ(
+            "harness",
+            or_none(self.harness_hash.map(|h| h.short())),
+            or_none(other.harness_hash.map(|h| h.short())),
+        );
+        differ(
+            "model",
+            or_none(self.model.as_ref().map(|m| m.to_string())),
+            or_none(other.model.as_ref().map(|m| m.to_string())),
+        );
+        differ("seed", self.seed.to_string(), other.seed.to_string());
+        differ(
+            "repeats",
+            self.repeats.to_string(),
+            other.repeats.to_string(),
+        );
+        differ(
+            "offline shims",
+            self.offline_shims.to_string(),
+            other.offline_shims.to_string(),
+        );
+        let timeout =
+            |t: Option<f64>| t.map_or_else(|| "the tasks' own".to_owned(), |s| format!("{s} s"));
+        differ(
+            "agent timeout",
+            timeout(self.agent_timeout_sec),
+            timeout(other.agent_timeout_sec),
+        );
+        let was: BTreeMap<&str, &JobTask> = self.tasks.iter().map(|t| (t.id.as_str(), t)).collect();
+        let now: BTreeMap<&str, &JobTask> =
+            other.tasks.iter().map(|t| (t.id.as_str(), t)).collect();
+        let list = |ids: Vec<&str>| ids.join(", ");
+        let removed: Vec<&str> = was
+            .keys()
+            .filter(|id| !now.contains_key(*id))
+            .copied()
+            .collect();
+        let added: Vec<&str> = now
+            .keys()
+            .filter(|id| !was.contains_key(*id))
+            .copied()
+            .collect();
+        let changed: Vec<&str> = was
+            .iter()
+            .filter(|(id, t)| now.get(*id).is_some_and(|n| n.checksum != t.checksum))
+            .map(|(id, _)| *id)
+            .collect();
+        let moved: Vec<&str> = was
+            .iter()
+            .filter(|(id, t)| now.get(*id).is_some_and(|n| n.split != t.split))
+            .map(|(id, _)| *id)
+            .collect();
+        if !removed.is_empty() {
+            out.push(format!("tasks no longer selected: {}", list(removed)));
+        }
+        if !added.is_empty() {
+            out.push(format!("tasks not in the job: {}", list(added)));
+        }
+        if !changed.is_empty() {
+            out.push(format!("tasks whose files changed: {}", list(changed)));
+        }
+        if !moved.is_empty() {
+            out.push(format!("tasks in another split: {}", list(moved)));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> JobConfig {
+        let task = |id: &str, c: char| JobTask {
+            id: id.into(),
+            split: Split::HeldIn,
+            checksum: TaskChecksum::new(c.to_string().repeat(64)).unwrap(),
+        };
+        JobConfig {
+            job_name: "a".into(),
+            suite: "s".into(),
+            suite_dir: "/tmp/one".into(),
+            agent: AgentInfo {
+                name: "builtin".into(),
+                version: "1".into(),
+            },
+            sandbox: "bwrap".into(),
+            jobs: 1,
+            repeats: 3,
+            seed: 0,
+            offline_shims: true,
+            agent_timeout_sec: None,
+            tasks: vec![task("t1", 'a'), task("t2", 'b')],
+            harness_hash: Some(ContentHash::of_bytes(b"h1")),
+            model: Some(ModelId::new("sim:explorer")),
+            harness_tasks_version: "0.1.0".into(),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn incidental_settings_do_not_block_a_resume() {
+        let mut other = config();
+        other.job_name = "b".into();
+        other.suite_dir = "/elsewhere".into();
+        other.sandbox = "local".into();
+        other.jobs = 8;
+        other.harness_tasks_version = "9.9.9".into();
+        other.created_at = OffsetDateTime::now_utc();
+        assert!(config().resume_differences(&other).is_empty());
+    }
+
+    #[test]
+    fn what_changes_the_measurement_is_named() {
+        let mut other = config();
+        other.harness_hash = Some(ContentHash::of_bytes(b"h2"));
+        other.model = Some(ModelId::new("sim:retrier"));
+        other.agent.version = "2".into();
+        other.seed = 4;
+        other.agent_timeout_sec = Some(30.0);
+        other.tasks[0].checksum = TaskChecksum::new("c".repeat(64)).unwrap();
+        other.tasks[1].split = Split::Test;
+        other.tasks.push(JobTask {
+            id: "t3".into(),
+            split: Split::HeldIn,
+            checksum: TaskChecksum::new("d".repeat(64)).unwrap(),
+        });
+        let diffs = config().resume_differences(&other);
+        let text = diffs.join("\n");
+        for expected in [
+            "harness: was ",
+            "model: was sim:explorer, now sim:retrier",
+            "agent version: was 1, now 2",
+            "seed: was 0, now 4",
+            "agent timeout: was the tasks' own, now 30 s",
+            "tasks whose files changed: t1",
+            "tasks in another split: t2",
+            "tasks not in the job: t3",
+        ] {
+            assert!(text.contains(expected), "{expected} missing from\n{text}");
+        }
+        assert_eq!(diffs.len(), 8, "{text}");
+    }
 }

@@ -25,7 +25,7 @@ use tokio::task::{Id, JoinError, JoinSet};
 
 use crate::TaskError;
 use crate::agent::{Agent, TrialIdentity};
-use crate::layout::{JobDir, write_json_atomic};
+use crate::layout::{JobDir, RESULT_JSON, write_json_atomic};
 use crate::progress::{NoProgress, Progress, ProgressEvent};
 use crate::results::{
     AgentInfo, JobConfig, JobResult, JobTask, OutcomeClass, PhaseTimings, TrialResult,
@@ -51,6 +51,11 @@ pub struct JobOptions {
     /// Abort the job after this many finished trials in a row were model or infrastructure
     /// errors ([`OutcomeClass::is_excluded_from_score`]); 0 never aborts.
     pub max_consecutive_errors: usize,
+    /// Continue the job in `<out>/<job_name>/` if it exists ([`JobDir::reopen`]) instead of
+    /// refusing the name: trials its `scores.jsonl` scored are not run again and count toward
+    /// the rebuilt job result, and a folder whose `config.json` measures something else is
+    /// refused with [`TaskError::ResumeMismatch`].
+    pub resume: bool,
 }
 
 /// Default of [`JobOptions::max_consecutive_errors`].
@@ -67,6 +72,7 @@ impl JobOptions {
             seed: 0,
             trial: TrialOptions::default(),
             max_consecutive_errors: DEFAULT_MAX_CONSECUTIVE_ERRORS,
+            resume: false,
         }
     }
 }
@@ -278,6 +284,42 @@ impl JobRunner {
         self
     }
 
+    /// The `config.json` a job of `tasks` of `suite` with `options` gets.
+    pub fn job_config(
+        &self,
+        suite: &Suite,
+        tasks: &[SuiteTask],
+        options: &JobOptions,
+    ) -> JobConfig {
+        JobConfig {
+            job_name: options.job_name.clone(),
+            suite: suite.name.clone(),
+            suite_dir: suite.dir.display().to_string(),
+            agent: AgentInfo {
+                name: self.agent.name().to_owned(),
+                version: self.agent.version().to_owned(),
+            },
+            sandbox: self.provider.name().to_owned(),
+            jobs: options.jobs.max(1),
+            repeats: options.repeats.max(1),
+            seed: options.seed,
+            offline_shims: options.trial.offline_shims,
+            agent_timeout_sec: options.trial.agent_timeout.map(|d| d.as_secs_f64()),
+            tasks: tasks
+                .iter()
+                .map(|t| JobTask {
+                    id: t.task.id.clone(),
+                    split: t.split,
+                    checksum: t.task.checksum.clone(),
+                })
+                .collect(),
+            harness_hash: Some(self.agent.harness_hash()),
+            model: Some(self.agent.model()),
+            harness_tasks_version: env!("CARGO_PKG_VERSION").to_owned(),
+            created_at: OffsetDateTime::now_utc(),
+        }
+    }
+
     /// Run `tasks` (usually a [`Suite::select`] result) of `suite` into `<out>/<job_name>/`,
     /// [`JobOptions::repeats`] times each. Errors only when the job folder cannot be made or
     /// written; trial failures are results.
@@ -316,7 +358,11 @@ impl JobRunner {
         for t in tasks {
             t.task.check_host_env(&options.trial.allowed_host_env)?;
         }
-        let job_dir = JobDir::create(out, &options.job_name)?;
+        let job_dir = if options.resume {
+            JobDir::reopen(out, &options.job_name)?
+        } else {
+            JobDir::create(out, &options.job_name)?
+        };
         let traces: Option<Arc<dyn TraceStore>> = match &self.traces {
             None => None,
             Some(TraceDestination::Store(store)) => Some(Arc::clone(store)),
@@ -329,36 +375,39 @@ impl JobRunner {
                     })?,
             ),
         };
-        let repeats = options.repeats.max(1);
-        let config = JobConfig {
-            job_name: options.job_name.clone(),
-            suite: suite.name.clone(),
-            suite_dir: suite.dir.display().to_string(),
-            agent: AgentInfo {
-                name: self.agent.name().to_owned(),
-                version: self.agent.version().to_owned(),
-            },
-            sandbox: self.provider.name().to_owned(),
-            jobs: options.jobs.max(1),
-            repeats,
-            seed: options.seed,
-            offline_shims: options.trial.offline_shims,
-            agent_timeout_sec: options.trial.agent_timeout.map(|d| d.as_secs_f64()),
-            tasks: tasks
-                .iter()
-                .map(|t| JobTask {
-                    id: t.task.id.clone(),
-                    split: t.split,
-                    checksum: t.task.checksum.clone(),
-                })
-                .collect(),
-            harness_tasks_version: env!("CARGO_PKG_VERSION").to_owned(),
-            created_at: OffsetDateTime::now_utc(),
+        let mut config = self.job_config(suite, tasks, options);
+        let earlier = if options.resume {
+            read_json_if_exists::<JobConfig>(&job_dir.config_path())?
+        } else {
+            None
         };
+        if let Some(earlier) = &earlier {
+            let differences = earlier.resume_differences(&config);
+            if !differences.is_empty() {
+                return Err(TaskError::ResumeMismatch {
+                    dir: job_dir.path().to_path_buf(),
+                    differences,
+                });
+            }
+            config.created_at = earlier.created_at;
+        }
         write_json_atomic(&job_dir.config_path(), &config)?;
         let plan: Vec<(&PlannedTrial, TrialIdentity)> = plan
             .iter()
             .map(|p| (p, p.identity(&options.job_name, options.seed)))
+            .collect();
+        // Trials an earlier run of this job finished and scored: their results count, and
+        // they are not run again.
+        let done: Vec<TrialResult> = if options.resume {
+            finished_trials(&job_dir, &plan, self.agent.as_ref())?
+        } else {
+            Vec::new()
+        };
+        let done_names: std::collections::HashSet<&str> =
+            done.iter().map(|t| t.trial_name.as_str()).collect();
+        let plan: Vec<(&PlannedTrial, TrialIdentity)> = plan
+            .into_iter()
+            .filter(|(_, identity)| !done_names.contains(identity.trial_name.as_str()))
             .filter(|(p, identity)| match &self.scored {
                 Some(scored) => {
                     !scored.is_scored(&trial_key(&p.task.task, identity, self.agent.as_ref()))
@@ -366,8 +415,18 @@ impl JobRunner {
                 None => true,
             })
             .collect();
-        let n_trials = plan.len();
-        let initial = JobResult::new(&options.job_name, OffsetDateTime::now_utc(), n_trials);
+        let n_trials = done.len() + plan.len();
+        let started_at = match &earlier {
+            Some(_) => read_json_if_exists::<JobResult>(&job_dir.result_path())
+                .ok()
+                .flatten()
+                .map_or_else(OffsetDateTime::now_utc, |r| r.started_at),
+            None => OffsetDateTime::now_utc(),
+        };
+        let mut initial = JobResult::new(&options.job_name, started_at, n_trials);
+        for trial in &done {
+            initial.record(trial);
+        }
         write_json_atomic(&job_dir.result_path(), &initial)?;
         let state = Arc::new(JobState {
             job_dir: job_dir.clone(),
@@ -645,6 +704,86 @@ fn crashed_trial(
         trial_id: Some(identity.trial_id.clone()),
         key: Some(trial_key(task, identity, agent)),
     }
+}
+
+/// `path` parsed, or `None` when it does not exist.
+fn read_json_if_exists<T: serde::de::DeserializeOwned>(
+    path: &Path,
+) -> Result<Option<T>, TaskError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(TaskError::io(path, e)),
+    };
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+        TaskError::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+        )
+    })
+}
+
+/// The score records of a job's `scores.jsonl` (none when it does not exist). A line that is
+/// not a record is an error naming the file and line: a job is not resumed over a journal it
+/// cannot read.
+pub fn read_job_scores(job_dir: &Path) -> Result<Vec<ScoreRecord>, TaskError> {
+    let path = job_dir.join(crate::layout::SCORES_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(TaskError::io(&path, e)),
+    };
+    let complete = text.ends_with('\n');
+    let lines: Vec<&str> = text.lines().collect();
+    let mut records = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<ScoreRecord>(line) {
+            Ok(r) => records.push(r),
+            // A torn last line: its trial never counted as finished.
+            Err(_) if !complete && i + 1 == lines.len() => {}
+            Err(e) => {
+                return Err(TaskError::io(
+                    &path,
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("line {}: {e}", i + 1),
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(records)
+}
+
+/// The results of the trials of `plan` that an earlier run of the job finished with a score:
+/// a scored record of the trial's key in the job's journal and its `result.json` in place.
+fn finished_trials(
+    job_dir: &JobDir,
+    plan: &[(&PlannedTrial, TrialIdentity)],
+    agent: &dyn Agent,
+) -> Result<Vec<TrialResult>, TaskError> {
+    let scored: std::collections::HashSet<TrialKey> = read_job_scores(job_dir.path())?
+        .into_iter()
+        .filter(ScoreRecord::is_scored)
+        .map(|r| r.key)
+        .collect();
+    let mut done = Vec::new();
+    for (planned, identity) in plan {
+        if !scored.contains(&trial_key(&planned.task.task, identity, agent)) {
+            continue;
+        }
+        let path = job_dir.path().join(&identity.trial_name).join(RESULT_JSON);
+        // A record without its result file (removed by hand) runs again.
+        if let Ok(Some(result)) = read_json_if_exists::<TrialResult>(&path)
+            && !result.outcome.is_excluded_from_score()
+        {
+            done.push(result);
+        }
+    }
+    Ok(done)
 }
 
 /// Append one record to the job's `scores.jsonl` and put it on disk before returning: a

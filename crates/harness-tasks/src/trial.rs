@@ -83,6 +83,16 @@ pub fn trial_key(task: &Task, identity: &TrialIdentity, agent: &dyn Agent) -> Tr
     )
 }
 
+/// Set aside an earlier attempt's trace of the trial, then start its trace.
+async fn open_trace(
+    store: &dyn TraceStore,
+    key: &TrialKey,
+    identity: &TrialIdentity,
+) -> Result<Box<dyn harness_trace::TraceSink>, harness_trace::TraceError> {
+    store.set_aside(&identity.trial_id).await?;
+    store.open_sink(trace_header(key, identity)).await
+}
+
 /// The trace header of a trial: the key's fields, the run and the trial id.
 pub fn trace_header(key: &TrialKey, identity: &TrialIdentity) -> TraceHeader {
     let model = key.model.as_str();
@@ -150,7 +160,8 @@ pub async fn run_trial(
         key: Some(key.clone()),
     };
     let sink = match traces {
-        Some(store) => match store.open_sink(trace_header(&key, identity)).await {
+        // An earlier attempt's trace (a killed run, an errored trial run again) is kept aside.
+        Some(store) => match open_trace(store, &key, identity).await {
             Ok(sink) => Some(SharedSink::new(sink)),
             Err(e) => {
                 // No trace means nothing to mine: the trial is not run.

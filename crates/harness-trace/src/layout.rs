@@ -5,6 +5,7 @@
 //!   traces/<trial_id>.jsonl   one trial per file, the canonical record (see `crate::jsonl`)
 //!   blobs/<sha256>            content-addressed bodies: stored message lists, full tool outputs
 //!   index.sqlite              SQLite FTS5 index (+ -wal, -shm); derived, rebuildable at any time
+//!   attempts/<trial_id>.N.jsonl   earlier attempts of a trial that ran again (not indexed)
 //! ```
 //!
 //! Everything under `traces/` and `blobs/` is written once and never rewritten (a trace file
@@ -25,6 +26,8 @@ pub const BLOBS_DIR: &str = "blobs";
 pub const INDEX_FILE: &str = "index.sqlite";
 /// Extension of trace files.
 pub const TRACE_EXT: &str = "jsonl";
+/// Folder of the traces of earlier attempts, set aside by [`crate::RunStore::set_aside_trace`].
+pub const ATTEMPTS_DIR: &str = "attempts";
 
 /// Paths inside one run directory. Pure path arithmetic; nothing is touched until asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +65,19 @@ impl RunLayout {
     pub fn trace_path(&self, trial: &TrialId) -> PathBuf {
         self.traces_dir()
             .join(format!("{}.{TRACE_EXT}", trial.as_str()))
+    }
+
+    /// The first free `attempts/<trial_id>.N.jsonl`, for setting a trace aside.
+    pub fn attempt_path(&self, trial: &TrialId) -> PathBuf {
+        let dir = self.root.join(ATTEMPTS_DIR);
+        let mut n = 1u32;
+        loop {
+            let path = dir.join(format!("{}.{n}.{TRACE_EXT}", trial.as_str()));
+            if !path.exists() || n == u32::MAX {
+                return path;
+            }
+            n += 1;
+        }
     }
 
     /// Create `traces/` and `blobs/` (and the root) if missing.

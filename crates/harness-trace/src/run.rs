@@ -175,6 +175,22 @@ impl RunStore {
         Ok(())
     }
 
+    /// Move the trace of `trial` (if any) to `attempts/<trial_id>.N.jsonl` and drop it from
+    /// the index, so a new attempt can start the trial afresh; nothing is deleted.
+    pub fn set_aside_trace(&self, trial: &TrialId) -> Result<(), TraceError> {
+        let layout = &self.inner.layout;
+        let path = layout.trace_path(trial);
+        if !path.exists() {
+            return Ok(());
+        }
+        let to = layout.attempt_path(trial);
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| TraceError::io(dir, e))?;
+        }
+        std::fs::rename(&path, &to).map_err(|e| TraceError::io(&path, e))?;
+        self.inner.index.remove_trial(trial)
+    }
+
     /// The trace of `trial` (complete events; a torn tail is skipped).
     pub fn get_trace(&self, trial: &TrialId) -> Result<TrialTrace, TraceError> {
         let path = self.inner.layout.trace_path(trial);
@@ -325,6 +341,12 @@ impl TraceStore for RunStore {
     async fn list(&self, filter: &TrialFilter) -> Result<Vec<TrialSummary>, TraceError> {
         let filter = filter.clone();
         self.blocking(move |store| store.list_trials(&filter)).await
+    }
+
+    async fn set_aside(&self, trial: &TrialId) -> Result<(), TraceError> {
+        let trial = trial.clone();
+        self.blocking(move |store| store.set_aside_trace(&trial))
+            .await
     }
 
     fn search(&self) -> Option<&dyn TraceSearch> {

@@ -48,6 +48,14 @@ pub trait TraceStore: Send + Sync {
     /// test split.
     async fn list(&self, filter: &TrialFilter) -> Result<Vec<TrialSummary>, TraceError>;
 
+    /// Move the trace of `trial`, if the store holds one, out of the way of a new attempt
+    /// under the same id (a trial killed mid-run, or one run again after an error): it is no
+    /// longer listed or searched, and [`TraceStore::open_sink`] may start the trial afresh.
+    /// Stores that keep nothing by trial id need not implement it.
+    async fn set_aside(&self, _trial: &TrialId) -> Result<(), TraceError> {
+        Ok(())
+    }
+
     /// The store's search capability, if it has one.
     fn search(&self) -> Option<&dyn TraceSearch> {
         None

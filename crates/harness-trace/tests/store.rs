@@ -421,3 +421,31 @@ fn futures_lite_block_on<F: std::future::Future>(future: F) -> F::Output {
         Poll::Pending => panic!("the inline path should not wait"),
     }
 }
+
+#[tokio::test]
+async fn a_trace_set_aside_is_kept_but_no_longer_listed_and_the_trial_can_start_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fixture_run(dir.path());
+    let t1 = TrialId::new("t1").unwrap();
+    let first = store.get_trace(&t1).unwrap();
+    let header = first.header.clone();
+    // Starting a trial whose trace exists is refused: traces are written once.
+    assert!(store.create_sink(header.clone()).is_err());
+    TraceStore::set_aside(&store, &t1).await.unwrap();
+    let all = || TrialFilter::new().splits(SplitScope::All);
+    assert_eq!(list(&store, all()), ["t2", "t3", "t4"]);
+    let kept = dir.path().join("attempts/t1.1.jsonl");
+    assert!(kept.is_file(), "the earlier attempt is kept");
+    // The new attempt starts afresh under the same id; a second set-aside keeps both.
+    let mut sink = store.create_sink(header).unwrap();
+    sink.close().unwrap();
+    assert_eq!(list(&store, all()), ["t1", "t2", "t3", "t4"]);
+    TraceStore::set_aside(&store, &t1).await.unwrap();
+    assert!(dir.path().join("attempts/t1.2.jsonl").is_file());
+    assert!(kept.is_file());
+    // Nothing to set aside is no error.
+    TraceStore::set_aside(&store, &t1).await.unwrap();
+    // A rebuilt index does not pick the attempts up either.
+    store.rebuild_index().unwrap();
+    assert_eq!(list(&store, all()), ["t2", "t3", "t4"]);
+}

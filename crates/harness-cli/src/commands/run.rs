@@ -1,9 +1,15 @@
 //! `harness run --suite DIR --agent NAME --out DIR`: run a suite's tasks with an agent and
-//! write a Harbor-like job folder.
+//! write a Harbor-like job folder, through the evaluation engine: every finished trial is in
+//! the job's `scores.jsonl` the moment it ends, trials the model server or the infrastructure
+//! decided run again (a bounded number of times), every trial is charged to the job's
+//! `ledger.jsonl`, and `--resume DIR` continues a killed or finished job, running only the
+//! trials without a score.
 //!
-//! Exit codes: 0 when the job ran (whatever the rewards), 2 on bad input (malformed suite or
-//! task, unknown agent or split, no task selected, bwrap requested but unavailable, job name
-//! taken, a task reading a host variable not allowed with `--allow-env`), 1 on infrastructure
+//! Exit codes: 0 when the job ran (whatever the rewards, and when it stopped at its budget), 2
+//! on bad input (malformed suite or task, unknown agent or split, no task selected, bwrap
+//! requested but unavailable, job name taken, a task reading a host variable not allowed with
+//! `--allow-env`, a resume of a job that measured something else, a plan over budget), 1 on
+//! infrastructure
 //! failure or an aborted job (too many model or infrastructure errors in a row), 130 when
 //! interrupted (SIGINT) and 143 when terminated (SIGTERM); on either signal running trials are
 //! stopped, their sandboxes removed and their processes killed, and finished trials stay on
@@ -15,14 +21,20 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use harness_eval::{
+    Budget, BudgetLedger, DEFAULT_MAX_RETRIES, EvalError, EvalPlan, EvalReport, Evaluator,
+    LocalEvaluator, Price, PriceTable, RecordSink, ScoreCache,
+};
 use harness_sandbox::{
     AutoOptions, AutoProvider, BwrapOptions, BwrapProvider, LocalProvider, SandboxProvider,
 };
 use harness_tasks::{
-    AgentRegistry, JobOptions, JobResult, JobRunner, Progress, ProgressEvent, Split, Suite,
-    TaskError, TaskSelection, default_job_name,
+    AgentRegistry, JobOptions, JobResult, Progress, ProgressEvent, Split, Suite, TaskError,
+    TaskSelection, default_job_name,
 };
 use harness_trace::RunStoreFactory;
+use harness_types::ScoreRecord;
+
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::signal::unix::SignalKind;
 
@@ -80,11 +92,38 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1)]
     repeats: u32,
     /// Job folder name (default: the current UTC time).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     job_name: Option<String>,
     /// Output folder; the job goes to OUT/JOB_NAME.
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required_unless_present = "resume", conflicts_with = "resume")]
+    out: Option<PathBuf>,
+    /// Continue the job in DIR, a job folder an earlier `harness run` made (killed or
+    /// finished): only trials without a score run, and the job result is rebuilt. Give the
+    /// same suite, tasks, agent, harness, model, seed and repeats as before; a job that would
+    /// measure something else is refused, naming what differs. Concurrency, sandbox and
+    /// paths may change.
+    #[arg(long, value_name = "DIR")]
+    resume: Option<PathBuf>,
+    /// Run a trial that ended in a model or infrastructure error at most this many more times
+    /// (such trials are never scored as task failures).
+    #[arg(long, default_value_t = DEFAULT_MAX_RETRIES)]
+    max_retries: u32,
+    /// Budget: at most N trials run in this job, attempts and resumes included.
+    #[arg(long, value_name = "N")]
+    max_rollouts: Option<u64>,
+    /// Budget: at most N model tokens (prompt plus completion).
+    #[arg(long, value_name = "N")]
+    max_tokens: Option<u64>,
+    /// Budget: at most USD dollars (what the backend reports, else tokens at --price).
+    #[arg(long, value_name = "USD")]
+    max_usd: Option<f64>,
+    /// Budget: at most SECONDS of trial wall time, summed over trials.
+    #[arg(long, value_name = "SECONDS")]
+    max_wall_sec: Option<f64>,
+    /// Price of a model whose backend reports no cost, in dollars per million prompt and
+    /// completion tokens: `openai:gpt-4o-mini=0.15,0.6` (repeatable).
+    #[arg(long = "price", value_name = "MODEL=IN,OUT")]
+    prices: Vec<String>,
     /// Job seed (trial seeds derive from it).
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -144,8 +183,15 @@ async fn run_async(args: RunArgs) -> ExitCode {
         }
         Err(e) => return bad_input(e),
     };
-    let job_name = args.job_name.clone().unwrap_or_else(default_job_name);
-    let run_dir = args.out.join(&job_name);
+    let (out, job_name) = match job_location(&args) {
+        Ok(l) => l,
+        Err(e) => return bad_input(e),
+    };
+    let run_dir = out.join(&job_name);
+    let budget = match budget(&args) {
+        Ok(b) => b,
+        Err(e) => return bad_input(e),
+    };
     let builtin = args.agent == harness_agent::agent::BUILTIN_AGENT_NAME;
     let agent = if builtin {
         match super::builtin_agent::build(&args.builtin, &run_dir) {
@@ -181,13 +227,15 @@ async fn run_async(args: RunArgs) -> ExitCode {
         }
     };
 
-    let mut options = JobOptions::new(job_name);
+    let mut options = JobOptions::new(job_name.clone());
     options.jobs = args.jobs.max(1);
     options.repeats = args.repeats.max(1);
     options.seed = args.seed;
     options.trial.offline_shims = !args.no_offline_shims;
     options.trial.agent_timeout = agent_timeout;
     options.trial.allowed_host_env = args.allow_env.iter().cloned().collect();
+    // The job folder is new (checked above) or the one to resume.
+    options.resume = true;
     for t in &tasks {
         if let Err(e) = t.task.check_host_env(&options.trial.allowed_host_env) {
             return bad_input(e);
@@ -200,16 +248,18 @@ async fn run_async(args: RunArgs) -> ExitCode {
             return ExitCode::from(INTERNAL);
         }
     };
-    let bar = progress_bar(tasks.len() * options.repeats as usize);
-    let progress_bar = bar.clone();
-    let show: Arc<dyn Progress> = Arc::new(move |event: ProgressEvent<'_>| match event {
-        ProgressEvent::TrialStarted { trial } => progress_bar.set_message(trial.trial_name.clone()),
-        ProgressEvent::TrialFinished { result, .. } => {
-            progress_bar.inc(1);
-            progress_bar.set_message(format!("{} {}", result.trial_name, result.outcome));
-        }
-        _ => {}
-    });
+    // The job's own journal is its cache: a resume skips what it scored.
+    let cache = match ScoreCache::over_job(&run_dir) {
+        Ok(c) => Arc::new(c),
+        Err(e) => return internal(e),
+    };
+    let ledger = match BudgetLedger::open(&run_dir, budget.limits, budget.prices) {
+        Ok(l) => Arc::new(l),
+        Err(e) => return internal(e),
+    };
+    let n_planned = tasks.len() * options.repeats as usize;
+    let bar = progress_bar(n_planned);
+    let show = Arc::new(ShowProgress { bar: bar.clone() });
     tracing::info!(
         job = %options.job_name,
         tasks = tasks.len(),
@@ -217,45 +267,67 @@ async fn run_async(args: RunArgs) -> ExitCode {
         jobs = options.jobs,
         agent = %args.agent,
         sandbox = %args.sandbox,
+        resume = args.resume.is_some(),
         "job starting"
     );
+    let plan = EvalPlan::repeats(
+        None,
+        suite.clone(),
+        &tasks,
+        options.repeats,
+        options.seed,
+        job_name,
+    );
     // Every trial is traced in the job folder; the runner appends each verdict.
-    let runner = JobRunner::new(provider.clone(), agent)
-        .with_progress(show)
-        .with_traces_in_job_folder(Arc::new(RunStoreFactory::default()));
+    let evaluator = LocalEvaluator::with_agent(provider.clone(), agent, cache, &out, options)
+        .with_traces(Arc::new(RunStoreFactory::default()))
+        .with_budget(Arc::clone(&ledger))
+        .with_max_retries(args.max_retries)
+        .with_progress(show.clone());
     let job_dir = run_dir;
-    // On a signal the runner's future is dropped here, which aborts the running trials; their
+    // On a signal the evaluation is dropped here, which aborts the running trials; their
     // sandboxes kill what they started and remove their folders as they are dropped.
     let outcome = tokio::select! {
-        out = runner.run(&suite, &tasks, &args.out, &options) => out,
+        out = evaluator.evaluate(&plan, show) => out,
         _ = tokio::signal::ctrl_c() => {
             bar.abandon();
-            eprintln!("interrupted; finished trials are in {}", job_dir.display());
+            eprintln!("interrupted; finished trials are in {}; continue with --resume", job_dir.display());
             return ExitCode::from(INTERRUPTED);
         }
         _ = terminate.recv() => {
             bar.abandon();
-            eprintln!("terminated; finished trials are in {}", job_dir.display());
+            eprintln!("terminated; finished trials are in {}; continue with --resume", job_dir.display());
             return ExitCode::from(TERMINATED);
         }
     };
     bar.finish_and_clear();
     match outcome {
-        Ok(output) => {
-            print_out(&table(&output.result));
+        Ok(report) => {
+            let Some(result) = &report.job else {
+                eprintln!("error: no job ran in {}", job_dir.display());
+                return ExitCode::from(INTERNAL);
+            };
+            print_out(&table(result));
+            print_out(&summary(&report, &ledger, n_planned));
             print_out(&format!(
                 "sandbox: {}  agent: {}  job: {}\n",
                 provider.name(),
                 args.agent,
-                output.dir.display()
+                job_dir.display()
             ));
-            if let Some(reason) = output.aborted() {
-                eprintln!("error: {reason}");
-                return ExitCode::from(INTERNAL);
+            match (&result.aborted, ledger.exhausted()) {
+                // Stopping at the budget is what the budget is for.
+                (Some(_), Some(_)) => ExitCode::from(OK),
+                (Some(reason), None) => {
+                    eprintln!("error: {reason}");
+                    ExitCode::from(INTERNAL)
+                }
+                (None, _) => ExitCode::from(OK),
             }
-            ExitCode::from(OK)
         }
-        Err(TaskError::Io { path, source })
+        Err(e @ EvalError::OverBudget { .. }) => bad_input(e),
+        Err(EvalError::Job(e @ TaskError::ResumeMismatch { .. })) => bad_input(e),
+        Err(EvalError::Job(TaskError::Io { path, source }))
             if matches!(
                 source.kind(),
                 std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::InvalidInput
@@ -263,11 +335,182 @@ async fn run_async(args: RunArgs) -> ExitCode {
         {
             bad_input(format!("{}: {source}", path.display()))
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(INTERNAL)
+        Err(e) => internal(e),
+    }
+}
+
+fn internal(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(INTERNAL)
+}
+
+/// Where the job goes: `--resume DIR` names an existing job folder; otherwise `OUT/JOB_NAME`
+/// must be new (or an empty folder).
+fn job_location(args: &RunArgs) -> Result<(PathBuf, String), String> {
+    if let Some(dir) = &args.resume {
+        let config = dir.join(harness_tasks::layout::CONFIG_JSON);
+        if !config.is_file() {
+            return Err(format!(
+                "--resume {}: not a job folder (no {})",
+                dir.display(),
+                harness_tasks::layout::CONFIG_JSON
+            ));
+        }
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| format!("--resume {}: not a job folder name", dir.display()))?;
+        let out = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), PathBuf::from);
+        return Ok((out, name.to_owned()));
+    }
+    let out = args
+        .out
+        .clone()
+        .ok_or_else(|| "--out DIR is needed (or --resume DIR)".to_owned())?;
+    let name = args.job_name.clone().unwrap_or_else(default_job_name);
+    let dir = out.join(&name);
+    let taken = std::fs::read_dir(&dir).is_ok_and(|mut entries| entries.next().is_some());
+    if taken {
+        return Err(format!(
+            "{}: job folder exists; choose another job name or output folder, or continue it \
+             with --resume {}",
+            dir.display(),
+            dir.display()
+        ));
+    }
+    Ok((out, name))
+}
+
+/// The budget flags.
+struct BudgetArgs {
+    limits: Budget,
+    prices: PriceTable,
+}
+
+fn budget(args: &RunArgs) -> Result<BudgetArgs, String> {
+    let mut limits = Budget::unlimited();
+    if let Some(n) = args.max_rollouts {
+        limits = limits.with_rollouts(n);
+    }
+    if let Some(n) = args.max_tokens {
+        limits = limits.with_tokens(n);
+    }
+    if let Some(usd) = args.max_usd {
+        if !(usd.is_finite() && usd >= 0.0) {
+            return Err(format!(
+                "--max-usd must be a non-negative number, got {usd}"
+            ));
+        }
+        limits = limits.with_usd(usd);
+    }
+    if let Some(sec) = args.max_wall_sec {
+        if !(sec.is_finite() && sec > 0.0) {
+            return Err(format!("--max-wall-sec must be positive, got {sec}"));
+        }
+        limits = limits.with_wall_sec(sec);
+    }
+    let mut prices = PriceTable::new();
+    for text in &args.prices {
+        let (model, price) = parse_price(text)?;
+        prices = prices.with(model, price);
+    }
+    Ok(BudgetArgs { limits, prices })
+}
+
+/// `MODEL=IN,OUT`, dollars per million prompt and completion tokens.
+fn parse_price(text: &str) -> Result<(String, Price), String> {
+    let bad = |why: &str| {
+        format!("--price {text}: {why} (expected MODEL=IN,OUT, dollars per million tokens)")
+    };
+    let (model, rates) = text.rsplit_once('=').ok_or_else(|| bad("no `=`"))?;
+    if model.trim().is_empty() {
+        return Err(bad("no model"));
+    }
+    let (input, output) = rates.split_once(',').ok_or_else(|| bad("no `,`"))?;
+    let rate = |s: &str| {
+        s.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| bad(&format!("`{s}` is not a non-negative number")))
+    };
+    Ok((
+        model.trim().to_owned(),
+        Price {
+            input_per_mtok: rate(input)?,
+            output_per_mtok: rate(output)?,
+        },
+    ))
+}
+
+/// The progress bar, fed by the evaluator: a record (cached or new) that counts as a score
+/// moves it; starts and errors show in its message.
+struct ShowProgress {
+    bar: ProgressBar,
+}
+
+impl RecordSink for ShowProgress {
+    fn record(&self, record: &ScoreRecord) {
+        if record.is_scored() {
+            self.bar.inc(1);
+        } else {
+            self.bar.set_message(format!(
+                "{} {} (runs again)",
+                record.source.trial_id, record.outcome
+            ));
         }
     }
+}
+
+impl Progress for ShowProgress {
+    fn on_event(&self, event: ProgressEvent<'_>) {
+        match event {
+            ProgressEvent::TrialStarted { trial } => self.bar.set_message(trial.trial_name.clone()),
+            ProgressEvent::TrialFinished { result, .. }
+                if !result.outcome.is_excluded_from_score() =>
+            {
+                self.bar
+                    .set_message(format!("{} {}", result.trial_name, result.outcome));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What the engine did besides the table: trials answered by an earlier run of the job,
+/// attempts run again after errors, trials left without a score, and what was spent.
+fn summary(report: &EvalReport, ledger: &BudgetLedger, n_planned: usize) -> String {
+    let mut out = String::new();
+    if report.n_cached > 0 {
+        out.push_str(&format!(
+            "from an earlier run of this job: {} of {n_planned} trials (not run again)\n",
+            report.n_cached
+        ));
+    }
+    if report.n_retried > 0 {
+        out.push_str(&format!(
+            "run again after model or infrastructure errors: {} attempts\n",
+            report.n_retried
+        ));
+    }
+    if report.n_unscored > 0 {
+        out.push_str(&format!(
+            "without a score: {} trials; continue with --resume\n",
+            report.n_unscored
+        ));
+    }
+    if let Some(reason) = &report.stopped {
+        out.push_str(&format!("stopped: {reason}\n"));
+    }
+    let spent = ledger.spent();
+    out.push_str(&format!(
+        "spent (this job, all runs): {} trials, {} tokens, ${:.4}, {:.0} s of trial time\n",
+        spent.rollouts, spent.tokens, spent.usd, spent.wall_sec
+    ));
+    out
 }
 
 fn progress_bar(n: usize) -> ProgressBar {
