@@ -605,3 +605,44 @@ fn table(result: &JobResult) -> String {
 fn print_out(text: &str) {
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_counts_cached_retried_and_unscored_trials_and_what_was_spent() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger =
+            BudgetLedger::open(dir.path(), Budget::unlimited(), PriceTable::new()).unwrap();
+        let mut report = EvalReport::default();
+        report.n_cached = 4;
+        report.n_retried = 3;
+        report.n_unscored = 1;
+        report.stopped = Some("rollout budget spent (9 of 9)".into());
+        let text = summary(&report, &ledger, 12);
+        for line in [
+            "from an earlier run of this job: 4 of 12 trials",
+            "run again after model or infrastructure errors: 3 attempts",
+            "without a score: 1 trials; continue with --resume",
+            "stopped: rollout budget spent (9 of 9)",
+            "spent (this job, all runs): 0 trials, 0 tokens, $0.0000, 0 s of trial time",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
+        assert_eq!(
+            summary(&EvalReport::default(), &ledger, 12).lines().count(),
+            1
+        );
+    }
+
+    #[test]
+    fn prices_parse_and_bad_ones_are_named() {
+        let (model, price) = parse_price("openai:gpt-4o-mini=0.15,0.6").unwrap();
+        assert_eq!(model, "openai:gpt-4o-mini");
+        assert_eq!((price.input_per_mtok, price.output_per_mtok), (0.15, 0.6));
+        for bad in ["x", "=1,2", "m=1", "m=a,2", "m=-1,2"] {
+            assert!(parse_price(bad).unwrap_err().contains(bad), "{bad}");
+        }
+    }
+}
