@@ -17,7 +17,7 @@ fn record(i: u32, checksum: &TaskChecksum) -> ScoreRecord {
         ContentHash::of_bytes(b"harness"),
         TaskRef::new(format!("task-{}", i / 5), checksum.clone()),
         AgentId::new("builtin", "0.1.0"),
-        ModelId::new("sim:explorer"),
+        ModelId::new("sim:a-profile"),
         VerifierId::new("harbor", "1"),
         u64::from(i) * 7919,
         i % 5,

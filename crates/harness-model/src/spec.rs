@@ -6,7 +6,7 @@ use std::str::FromStr;
 use crate::error::ModelError;
 
 /// A model named by backend scheme and model name, written `SCHEME:MODEL`
-/// (`openai:gpt-4o-mini`, `sim:explorer`). The model part is the backend's business and may
+/// (`openai:gpt-4o-mini`, `sim:PROFILE`). The model part is the backend's business and may
 /// hold colons (`openai:llama3:8b`); the scheme is a lower-case identifier.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ModelSpec {

@@ -37,7 +37,8 @@ pub struct TrialDraw {
     pub active: BTreeSet<Pathology>,
     /// Per step: whether the model first tries the step's pitfall.
     pub pitfalls: Vec<bool>,
-    /// Exploratory calls before the first step (0 unless `over_explore`).
+    /// Exploratory calls before the first step (`over_explore`'s many, or the profile's own
+    /// `exploration.reads`).
     pub explore_reads: u32,
     /// What a blind retry repeats, if it has anything to repeat.
     pub blind_target: Option<BlindTarget>,
@@ -53,6 +54,9 @@ pub struct TrialDraw {
     pub rereads: Vec<bool>,
     /// The step fumbled for good, if any.
     pub fumble_step: Option<usize>,
+    /// The act step it does wrong for good if its reading is cut short before it has read
+    /// what it needs (`None`: it gets away with it).
+    pub rushed_step: Option<usize>,
 }
 
 impl TrialDraw {
@@ -78,10 +82,14 @@ impl TrialDraw {
             .collect();
         let p = &profile.pathologies;
 
+        let looks = profile.exploration.reads;
         let explore_reads = match (&p.over_explore, active.contains(&Pathology::OverExplore)) {
             (Some(c), true) => SimRng::stream(base, "explore", 0).range(c.reads[0], c.reads[1]),
+            _ if looks[1] > 0 => SimRng::stream(base, "look", 0).range(looks[0], looks[1]),
             _ => 0,
         };
+        // Drawn whether or not anything stops its reading, so harnesses compare on it.
+        let rushed_step = act_step(plan, base, "rushed", profile.exploration.rushed_misstep);
 
         let (blind_target, retry_repeats) =
             match (&p.blind_retry, active.contains(&Pathology::BlindRetry)) {
@@ -148,17 +156,7 @@ impl TrialDraw {
             _ => vec![false; n],
         };
 
-        let fumble_step = {
-            let mut rng = SimRng::stream(base, "fumble", 0);
-            if rng.chance(profile.fumble_rate) {
-                let acts: Vec<usize> = (0..n)
-                    .filter(|i| plan.steps[*i].kind == StepKind::Act)
-                    .collect();
-                rng.index(acts.len()).and_then(|k| acts.get(k).copied())
-            } else {
-                None
-            }
-        };
+        let fumble_step = act_step(plan, base, "fumble", profile.fumble_rate);
 
         TrialDraw {
             active,
@@ -171,6 +169,19 @@ impl TrialDraw {
             misuse_attempts,
             rereads,
             fumble_step,
+            rushed_step,
         }
     }
+}
+
+/// With probability `p` (from the `purpose` stream), one of the plan's act steps, drawn.
+fn act_step(plan: &Plan, base: u64, purpose: &str, p: f64) -> Option<usize> {
+    let mut rng = SimRng::stream(base, purpose, 0);
+    if !rng.chance(p) {
+        return None;
+    }
+    let acts: Vec<usize> = (0..plan.steps.len())
+        .filter(|i| plan.steps[*i].kind == StepKind::Act)
+        .collect();
+    rng.index(acts.len()).and_then(|k| acts.get(k).copied())
 }

@@ -3,25 +3,25 @@
 //!
 //! The competent path: run the solution's steps in order, carrying `cd`/`export` state into
 //! later commands (in a subshell, so it holds with or without a persistent shell), then
-//! finish. Pathologies bend that path (see `docs/sim.md`); the harness's interventions, read by
-//! their kind, bend it back.
+//! finish. Pathologies bend that path (see `docs/sim.md`); the harness's interventions bend it
+//! back by what they do (a block of a repeat, a refused finish, a note while it explores, a
+//! substitution it can apply, a usage note naming the parameter it got wrong), whichever layer
+//! produced them, and cost it something when they are not needed.
 
 use crate::draw::{BlindTarget, TrialDraw};
 use crate::explore::exploration;
 use crate::ground_truth::GroundTruth;
-use crate::observe::{CallResult, Observation, TOOL_ERROR_HINT};
+use crate::observe::{CallResult, Note, Observation};
 use crate::pathology::Pathology;
 use crate::plan::{Plan, StepKind};
-use crate::profile::{Habit, Profile};
+use crate::profile::{Costs, Habit, Profile};
 use crate::rewrite::{
     Substitution, apply_habits, flood_targets, inputs_used, substitute, with_state,
 };
 use crate::rng::SimRng;
 
-/// Layers whose block of a repeated call makes a blind retrier change its approach.
-const RETRY_BREAKERS: [&str; 2] = ["loop_breaker", "retry_discipline"];
-/// Layers whose note makes an over-explorer stop exploring and act.
-const EXPLORE_BREAKERS: [&str; 2] = ["loop_breaker", "turn_reminder"];
+/// The shell tool's parameter a malformed call gets wrong.
+const COMMAND_PARAMETER: &str = "command";
 /// Lines that show where a check failed.
 const FAILURE_WORDS: [&str; 10] = [
     "fail",
@@ -55,6 +55,10 @@ pub enum MoveKind {
     Reread(usize),
     /// A look at the result after a refused finish with nothing left to do.
     Recheck,
+    /// A look it did not need: a note distracted it, or compaction lost what it had read.
+    Wasted,
+    /// Step `.0` sent again, rephrased, after a layer blocked it.
+    Resend(usize),
     /// Call finish.
     Finish,
 }
@@ -114,8 +118,24 @@ pub struct Episode {
     skip_fixes: bool,
     finish_refusals: u32,
     rechecked: bool,
+    base_seed: u64,
+    costs: Costs,
+    useful_reads: u32,
+    rushed: Option<usize>,
+    wasted_pending: u32,
+    seen_messages: usize,
+    /// Rolls made so far for each cost, so every roll has its own stream index.
+    rolls: [u64; 3],
     /// The ground truth so far.
     pub truth: GroundTruth,
+}
+
+/// Which cost a roll is for.
+#[derive(Debug, Clone, Copy)]
+enum Roll {
+    Distraction = 0,
+    FalseBlock = 1,
+    Compaction = 2,
 }
 
 impl Episode {
@@ -132,6 +152,7 @@ impl Episode {
             &plan,
             draw.explore_reads,
             flood,
+            profile.exploration.cd_into_dirs,
             &mut SimRng::stream(base_seed, "explore-order", 0),
         );
         let habits = match (
@@ -169,9 +190,28 @@ impl Episode {
             skip_fixes: false,
             finish_refusals: 0,
             rechecked: false,
+            base_seed,
+            costs: profile.costs.clone(),
+            useful_reads: profile.exploration.useful,
+            rushed: None,
+            wasted_pending: 0,
+            seen_messages: 0,
+            rolls: [0; 3],
             truth,
             draw,
         }
+    }
+
+    /// Roll for a cost with probability `p`.
+    fn roll(&mut self, which: Roll, p: f64) -> bool {
+        let (label, slot) = match which {
+            Roll::Distraction => ("distraction", 0),
+            Roll::FalseBlock => ("false-block", 1),
+            Roll::Compaction => ("compaction", 2),
+        };
+        let index = self.rolls[slot];
+        self.rolls[slot] += 1;
+        SimRng::stream(self.base_seed, label, index).chance(p)
     }
 
     /// Read what happened since the last call, then decide the next one.
@@ -191,28 +231,41 @@ impl Episode {
 
     fn react(&mut self, obs: &Observation) {
         let last = self.last.clone();
-        for note in &obs.notes {
-            if EXPLORE_BREAKERS.contains(&note.layer.as_str()) && self.exploring() {
-                self.explore_next = self.explore.len();
-                self.truth.remedied(Pathology::OverExplore, &note.layer);
+        // The conversation shrank: a layer compacted it, and facts may be lost with it.
+        if obs.n_messages < self.seen_messages {
+            self.compacted();
+        }
+        self.seen_messages = obs.n_messages;
+        let malformed = last.as_ref().is_some_and(|(_, malformed)| *malformed);
+        let last_failed = obs.result.as_ref().is_some_and(|r| r.failed);
+        let attached = obs.result.as_ref().map_or(&[][..], |r| &r.attached[..]);
+        let mut correction: Option<String> = None;
+        for note in obs.notes.iter().chain(attached) {
+            if self.exploring() {
+                self.stop_exploring(&note.layer);
+                continue;
             }
-            if let Some(sub) = &note.substitute
-                && !self.subs.contains(sub)
-            {
-                self.learn(sub.clone(), obs.result.as_ref());
+            if let Some(sub) = &note.substitute {
+                if !self.subs.contains(sub) {
+                    self.consider(sub.clone(), &note.layer, obs.result.as_ref());
+                }
+                continue;
             }
-            if note.layer == harness_agent::agent::HINTS_KIND
-                && last.as_ref().is_some_and(|(_, malformed)| *malformed)
-            {
-                self.correct_usage(&note.layer);
+            if malformed && note.names_parameter(COMMAND_PARAMETER) {
+                correction.get_or_insert_with(|| note.layer.clone());
+                continue;
+            }
+            // The task's own first message is not an intervention.
+            if last.is_some() && !last_failed && self.on_course() {
+                self.distracted(note);
             }
         }
         let (Some((mv, malformed)), Some(result)) = (last, obs.result.as_ref()) else {
             return;
         };
         if malformed {
-            if result.error_hint {
-                self.correct_usage(TOOL_ERROR_HINT);
+            if let Some(by) = correction {
+                self.correct_usage(&by);
             } else if !self.misuse_done {
                 self.misuse_left = self.misuse_left.saturating_sub(1);
                 if self.misuse_left == 0 {
@@ -239,9 +292,8 @@ impl Episode {
                 }
             }
             MoveKind::Retry | MoveKind::Pitfall(_) | MoveKind::Variant(_) => {
-                if let Some(layer) = &result.blocked_by
-                    && RETRY_BREAKERS.contains(&layer.as_str())
-                {
+                // A block of its repeat, by any layer, makes it change its approach.
+                if let Some(layer) = &result.blocked_by {
                     if self.retry.take().is_some() {
                         self.truth.remedied(Pathology::BlindRetry, layer);
                     }
@@ -267,7 +319,11 @@ impl Episode {
                     );
                 }
             }
-            MoveKind::Step(i) => {
+            MoveKind::Step(i) | MoveKind::Resend(i) => {
+                if let Some(layer) = &result.blocked_by {
+                    self.falsely_blocked(&mv, i, layer.clone());
+                    return;
+                }
                 if self.plan.steps[i].kind == StepKind::Diagnose
                     && result.truncated
                     && !shows_failure(result)
@@ -282,7 +338,118 @@ impl Episode {
                 self.note_blind_failure(&mv, result);
             }
             MoveKind::StateBare(_) => self.note_blind_failure(&mv, result),
-            MoveKind::Explore | MoveKind::Reread(_) | MoveKind::Recheck => {}
+            MoveKind::Explore | MoveKind::Reread(_) | MoveKind::Recheck | MoveKind::Wasted => {}
+        }
+    }
+
+    /// Nothing is going wrong that a note could address: not exploring, not repeating, not
+    /// misusing the tool.
+    fn on_course(&self) -> bool {
+        let misusing = self.misuse_started && !self.misuse_done;
+        !self.exploring() && self.retry.is_none() && !misusing
+    }
+
+    /// A note arrived while exploring: it stops and acts. Stopped before it read what it
+    /// needs, it may do one step wrong.
+    fn stop_exploring(&mut self, by: &str) {
+        let done = u32::try_from(self.explore_next).unwrap_or(u32::MAX);
+        self.explore_next = self.explore.len();
+        if self.active(Pathology::OverExplore) {
+            self.truth.remedied(Pathology::OverExplore, by);
+        } else {
+            self.truth
+                .event(None, format!("stops exploring after {done} reads ({by})"));
+        }
+        if done < self.useful_reads {
+            let what = format!(
+                "stopped after {done} of the {} reads it needs",
+                self.useful_reads
+            );
+            match self.draw.rushed_step {
+                Some(step) => {
+                    self.rushed = Some(step);
+                    self.truth
+                        .cost("rushed", by, format!("{what}; does step {step} wrong"));
+                }
+                None => self
+                    .truth
+                    .cost("rushed", by, format!("{what}; gets away with it")),
+            }
+        }
+    }
+
+    /// An unneeded note: its tokens cost, and it may cost a turn.
+    fn distracted(&mut self, note: &Note) {
+        if self.roll(Roll::Distraction, self.costs.distraction) {
+            self.wasted_pending += 1;
+            self.truth.cost(
+                "distraction",
+                &note.layer,
+                "a note it did not need costs a turn",
+            );
+        }
+    }
+
+    /// A legitimate step was blocked: lost, or sent again rephrased.
+    fn falsely_blocked(&mut self, mv: &Move, i: usize, layer: String) {
+        if matches!(mv.kind, MoveKind::Resend(_))
+            || self.roll(Roll::FalseBlock, self.costs.false_block_loss)
+        {
+            self.truth
+                .cost("false_block", &layer, format!("step {i} blocked and lost"));
+            return;
+        }
+        self.truth.cost(
+            "false_block",
+            &layer,
+            format!("step {i} blocked; sends it again"),
+        );
+        self.deferred = Some(Move {
+            kind: MoveKind::Resend(i),
+            command: format!("true && {}", mv.command),
+            source: mv.source.clone(),
+            thought: "Running that step again.".to_owned(),
+        });
+    }
+
+    /// The conversation was compacted: a fact may be lost.
+    fn compacted(&mut self) {
+        if !self.roll(Roll::Compaction, self.costs.compaction_loss) {
+            return;
+        }
+        if self.state_lines.is_empty() {
+            self.wasted_pending += 1;
+            self.truth
+                .cost("compaction", "", "lost what it had read; reads it again");
+        } else {
+            let lost = self.state_lines.join("; ");
+            self.state_lines.clear();
+            self.truth
+                .cost("compaction", "", format!("forgets its state (`{lost}`)"));
+        }
+    }
+
+    /// A substitution helps only when its replacement is a command the task's environment
+    /// has (one the solution uses, or none: a prefix dropped).
+    fn consider(&mut self, sub: Substitution, by: &str, result: Option<&CallResult>) {
+        let exists = match sub.to.split_whitespace().next() {
+            None => true,
+            Some(word) => self.plan.steps.iter().any(|s| {
+                s.command
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || "_-.".contains(c)))
+                    .any(|w| w == word)
+            }),
+        };
+        if exists {
+            self.learn(sub, by, result);
+        } else {
+            self.truth.event(
+                None,
+                format!(
+                    "ignores `{}` for `{}`: no such command here",
+                    sub.to, sub.from
+                ),
+            );
         }
     }
 
@@ -300,7 +467,7 @@ impl Episode {
             && self.render_with(&mv.source, &[], &self.subs) != mv.command
     }
 
-    fn learn(&mut self, sub: Substitution, result: Option<&CallResult>) {
+    fn learn(&mut self, sub: Substitution, by: &str, result: Option<&CallResult>) {
         self.truth.event(
             None,
             format!("learned: use `{}` for `{}`", sub.to, sub.from),
@@ -314,10 +481,7 @@ impl Episode {
             });
         self.subs.push(sub);
         if neutralises {
-            self.truth.remedied(
-                Pathology::EnvFactBlindness,
-                harness_agent::agent::HINTS_KIND,
-            );
+            self.truth.remedied(Pathology::EnvFactBlindness, by);
         }
         // Redo the step just sent if the advice changes it: a failure inside a pipeline
         // need not show in the exit code.
@@ -376,6 +540,21 @@ impl Episode {
         if let Some(deferred) = self.deferred.take() {
             return deferred;
         }
+        if self.wasted_pending > 0 {
+            self.wasted_pending -= 1;
+            let command = self
+                .plan
+                .steps
+                .iter()
+                .find(|s| s.kind == StepKind::Read)
+                .map_or_else(|| "ls -la".to_owned(), |s| s.command.clone());
+            return Move {
+                kind: MoveKind::Wasted,
+                command: self.render(&command),
+                source: command,
+                thought: "Let me look at that again.".to_owned(),
+            };
+        }
         loop {
             if let Some(retry) = &mut self.retry {
                 if retry.left > 0 {
@@ -402,7 +581,7 @@ impl Episode {
                         ),
                     );
                 }
-                if command.starts_with("cat ") {
+                if command.starts_with("cat ") || command.contains("&& cat ") {
                     self.truth
                         .fired(Pathology::OutputFlood, format!("dumps `{command}` whole"));
                 }
@@ -452,6 +631,14 @@ impl Episode {
                 self.cursor += 1;
                 self.truth
                     .event(None, format!("fumbles step {i} for good (skips it)"));
+                continue;
+            }
+            if self.rushed == Some(i) && step.kind == StepKind::Act {
+                self.cursor += 1;
+                self.truth.event(
+                    None,
+                    format!("does step {i} wrong, having read too little (skips it)"),
+                );
                 continue;
             }
             if step.kind == StepKind::State {

@@ -4,8 +4,25 @@
 use crate::plan::Plan;
 use crate::rng::SimRng;
 
-/// `count` distinct read-only commands. A flooding model dumps inputs whole (`cat`).
-pub fn exploration(plan: &Plan, count: u32, flood: bool, rng: &mut SimRng) -> Vec<String> {
+/// `count` distinct read-only commands. A flooding model dumps inputs whole (`cat`); with
+/// `cd_into_dirs`, looks into a subfolder are written `cd DIR && ...`.
+pub fn exploration(
+    plan: &Plan,
+    count: u32,
+    flood: bool,
+    cd_into_dirs: bool,
+    rng: &mut SimRng,
+) -> Vec<String> {
+    let look = |command: &str, path: &str| -> String {
+        match path.rsplit_once('/') {
+            Some((dir, name)) if cd_into_dirs && !dir.is_empty() => {
+                format!("cd {dir} && {command} {name}")
+                    .trim_end()
+                    .to_owned()
+            }
+            _ => format!("{command} {path}").trim_end().to_owned(),
+        }
+    };
     let count = usize::try_from(count).unwrap_or(usize::MAX);
     let files: Vec<&String> = plan.inputs.iter().filter(|i| !i.ends_with('/')).collect();
     let mut dirs: Vec<String> = plan
@@ -37,16 +54,16 @@ pub fn exploration(plan: &Plan, count: u32, flood: bool, rng: &mut SimRng) -> Ve
         pool.push("git branch -a".to_owned());
     }
     for dir in &dirs {
-        pool.push(format!("ls -la {dir}"));
+        pool.push(look("ls -la", &format!("{dir}/")));
     }
     for file in &files {
         if flood {
-            pool.push(format!("cat {file}"));
+            pool.push(look("cat", file));
         }
-        pool.push(format!("head -n 40 {file}"));
-        pool.push(format!("tail -n 40 {file}"));
-        pool.push(format!("wc -l {file}"));
-        pool.push(format!("file {file}"));
+        pool.push(look("head -n 40", file));
+        pool.push(look("tail -n 40", file));
+        pool.push(look("wc -l", file));
+        pool.push(look("file", file));
     }
     shuffle(&mut pool, rng);
     let mut out = vec!["ls -la".to_owned()];
@@ -56,7 +73,7 @@ pub fn exploration(plan: &Plan, count: u32, flood: bool, rng: &mut SimRng) -> Ve
     while out.len() < count {
         let before = out.len();
         for file in &files {
-            out.push(format!("sed -n '{start},{}p' {file}", start + 39));
+            out.push(look(&format!("sed -n '{start},{}p'", start + 39), file));
         }
         if out.len() == before {
             out.push(format!("ls -laR | head -n {start}"));
@@ -86,7 +103,7 @@ mod tests {
             "Use `data/a.csv`.",
         );
         for flood in [false, true] {
-            let cmds = exploration(&plan, 60, flood, &mut SimRng::new(9));
+            let cmds = exploration(&plan, 60, flood, false, &mut SimRng::new(9));
             assert_eq!(cmds.len(), 60);
             let mut unique = cmds.clone();
             unique.sort();
@@ -95,9 +112,13 @@ mod tests {
             assert_eq!(cmds[0], "ls -la");
             assert_eq!(cmds.iter().any(|c| c == "cat data/a.csv"), flood);
         }
+        let cds = exploration(&plan, 60, false, true, &mut SimRng::new(9));
+        assert!(cds.iter().any(|c| c == "cd data && head -n 40 a.csv"));
+        assert!(cds.iter().any(|c| c == "cd data && ls -la"));
+        assert!(!cds.iter().any(|c| c.contains("data/a.csv")));
         let empty = Plan::parse("# step: x\ntrue\n", "");
         assert_eq!(
-            exploration(&empty, 30, false, &mut SimRng::new(1)).len(),
+            exploration(&empty, 30, false, false, &mut SimRng::new(1)).len(),
             30
         );
     }

@@ -68,6 +68,22 @@ pub struct GroundTruth {
     pub context_overflow: bool,
     /// Everything noteworthy, in order.
     pub events: Vec<TruthEvent>,
+    /// What interventions cost it when they were not needed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub costs: Vec<Cost>,
+}
+
+/// One cost an intervention incurred.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Cost {
+    /// `distraction`, `rushed`, `false_block` or `compaction`.
+    pub kind: String,
+    /// The layer whose intervention it was (empty when none is known, as for compaction).
+    pub by: String,
+    /// The call being chosen.
+    pub call: u32,
+    /// What it did.
+    pub what: String,
 }
 
 impl GroundTruth {
@@ -87,7 +103,20 @@ impl GroundTruth {
             calls: 0,
             context_overflow: false,
             events: Vec::new(),
+            costs: Vec::new(),
         }
+    }
+
+    /// Record a cost.
+    pub fn cost(&mut self, kind: &str, by: &str, what: impl Into<String>) {
+        let what = what.into();
+        self.event(None, format!("{kind} ({by}): {what}"));
+        self.costs.push(Cost {
+            kind: kind.to_owned(),
+            by: by.to_owned(),
+            call: self.calls,
+            what,
+        });
     }
 
     /// Record that `pathology` showed, with what happened.

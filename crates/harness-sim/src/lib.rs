@@ -5,20 +5,26 @@
 //! the sandbox); its failures are named pathologies modelled on those published for real
 //! models, each fired with a per-trial probability from a YAML profile. It acts only through
 //! the harness's real tools, so every command really runs and the verifier really decides.
-//! It reacts to the *kind* and structured content of the harness's interventions (which layer
-//! blocked or spoke, what substitution a memory hint carries), never to prompt wording: a
-//! prompt-only edit has no effect on it. Results obtained with it say how a harness treats
-//! these pathologies; they say nothing about real models. See `docs/sim.md`.
+//! It reacts to what the harness's interventions *do* (a block of its repeat, a refused finish,
+//! a note while it explores, a substitution it can apply, a usage note naming the parameter it
+//! got wrong), whichever layer produced them, never to prompt wording: a prompt-only edit has
+//! no effect on it. Interventions it does not need cost it (a distracting note, reading cut
+//! short, a persistent shell for a model that `cd`s into subfolders, a blocked legitimate step,
+//! facts lost to compaction), so a blanket checklist is not free. Results obtained with it say
+//! how a harness treats these pathologies; they say nothing about real models. See
+//! `docs/sim.md`.
 //!
 //! Contents:
-//! - [`Profile`]: the YAML profile, [`shipped`] profiles and [`Profile::resolve`].
+//! - [`Profile`]: the YAML profile (with its [`Exploration`] and [`Costs`]), [`shipped`]
+//!   profiles and [`Profile::resolve`].
 //! - [`Pathology`]: the seven named behaviours.
 //! - [`Plan`]: the solution parsed into steps.
 //! - [`TrialDraw`]: every random choice of a trial, drawn up front from [`SimRng`] streams.
 //! - [`Episode`]: the per-trial plan executor that reads the conversation and decides.
 //! - [`SimClient`] and [`SimProvider`]: the `ModelClient` per trial and the `ModelProvider`.
 //! - [`SimBackend`] and [`register`]: the `sim` scheme of a `harness_model::ModelRegistry`.
-//! - [`GroundTruth`]: the side file of what fired, for scoring failure miners.
+//! - [`GroundTruth`]: the side file of what fired and what interventions [`Cost`], for scoring
+//!   failure miners.
 
 mod client;
 mod draw;
@@ -38,13 +44,13 @@ pub use client::{SIM_PROVIDER, SimClient};
 pub use draw::{BlindTarget, TrialDraw};
 pub use episode::{Encoding, Episode, Move, MoveKind};
 pub use error::SimError;
-pub use ground_truth::{GroundTruth, Remedy, TruthEvent, ground_truth_file};
+pub use ground_truth::{Cost, GroundTruth, Remedy, TruthEvent, ground_truth_file};
 pub use observe::{CallResult, Note, Observation, observe};
 pub use pathology::Pathology;
 pub use plan::{Plan, Step, StepKind};
 pub use profile::{
-    BlindRetry, Chance, EnvFactBlindness, Habit, OutputFlood, OverExplore, Pathologies, Profile,
-    ToolMisuse, shipped, shipped_names,
+    BlindRetry, Chance, Costs, EnvFactBlindness, Exploration, Habit, OutputFlood, OverExplore,
+    Pathologies, Profile, ToolMisuse, shipped, shipped_names,
 };
 pub use provider::{GROUND_TRUTH_DIR, SimBackend, SimProvider, register};
 pub use rewrite::Substitution;

@@ -1,16 +1,14 @@
 //! What the simulator reads from the conversation: the result of its last call and the
-//! tagged notes of the harness since then. It reads structure only (exit codes, which layer
-//! a note or block came from, truncation markers, machine-readable substitutions), never the
-//! wording of prompts or notes.
+//! tagged notes of the harness since then. It reads structure (exit codes, whether a layer
+//! blocked a call, that a note arrived, truncation markers, machine-readable substitutions,
+//! whether a usage note names a parameter), never which layer spoke and never the wording of
+//! prompts.
 
-use harness_agent::agent::{HINTS_KIND, SUBSTITUTE_PREFIX};
+use harness_agent::agent::SUBSTITUTE_PREFIX;
 use harness_agent::middleware::parse_note;
 use harness_agent::model::Message;
 
 use crate::rewrite::Substitution;
-
-/// Kind name of the tool-error hint layer, whose notes are appended to tool errors.
-pub const TOOL_ERROR_HINT: &str = "tool_error_hint";
 
 /// The result of the simulator's last call, as it reads it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,17 +23,32 @@ pub struct CallResult {
     pub failed: bool,
     /// Part of the output was cut (`[... N bytes omitted ...]`).
     pub truncated: bool,
-    /// A `tool_error_hint` note is attached.
-    pub error_hint: bool,
+    /// Tagged notes a layer appended to the output (a tool-error hint).
+    pub attached: Vec<Note>,
 }
 
 /// One tagged note of the harness.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
-    /// The layer that wrote it (`loop_breaker`, `memory_hints`, `rule:<name>` ...).
+    /// The layer that wrote it (`loop_breaker`, `memory_hints`, `rule:<name>` ...): kept for
+    /// the ground truth, never reacted to.
     pub layer: String,
-    /// A substitution it carries (memory hints only).
+    /// Its text, continuation lines included.
+    pub text: String,
+    /// A substitution it carries (a `substitute: {"from": ..., "to": ...}` line).
     pub substitute: Option<Substitution>,
+}
+
+impl Note {
+    /// Whether the note names `parameter` as a word, or carries a JSON schema: a usage
+    /// correction that can fix a malformed call.
+    pub fn names_parameter(&self, parameter: &str) -> bool {
+        self.text.contains("\"properties\"")
+            || self
+                .text
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|word| word == parameter)
+    }
 }
 
 /// Everything new since the simulator's last reply.
@@ -45,6 +58,8 @@ pub struct Observation {
     pub result: Option<CallResult>,
     /// The notes, in order.
     pub notes: Vec<Note>,
+    /// How many messages the conversation holds (it shrinks when it is compacted).
+    pub n_messages: usize,
 }
 
 /// Read the messages after the last assistant message (all of them on the first call).
@@ -53,7 +68,10 @@ pub fn observe(messages: &[Message]) -> Observation {
         .iter()
         .rposition(|m| matches!(m, Message::Assistant(_)));
     let start = last_assistant.map_or(0, |i| i + 1);
-    let mut observation = Observation::default();
+    let mut observation = Observation {
+        n_messages: messages.len(),
+        ..Observation::default()
+    };
     for message in &messages[start..] {
         match message {
             Message::Tool { content, .. } if observation.result.is_none() => {
@@ -79,13 +97,22 @@ fn read_result(content: &str) -> CallResult {
         Some(_) => None,
         None => parse_note(content).map(|(layer, _)| layer.to_owned()),
     };
-    let error_hint = content
-        .lines()
-        .any(|l| parse_note(l).is_some_and(|(layer, _)| layer == TOOL_ERROR_HINT));
+    // A block is the whole content. Otherwise layers append their notes after the output
+    // (after the exit code line, or after the first line of a call that never ran); tagged
+    // lines inside a command's own output are not notes.
+    let attached = if blocked_by.is_some() {
+        Vec::new()
+    } else {
+        let tail = match content.rfind("[exit code ") {
+            Some(at) => content[at..].split_once('\n').map_or("", |(_, rest)| rest),
+            None => content.split_once('\n').map_or("", |(_, rest)| rest),
+        };
+        read_notes(tail)
+    };
     CallResult {
         failed: blocked_by.is_some() || exit_code != Some(0),
         truncated: content.contains(" bytes omitted"),
-        error_hint,
+        attached,
         blocked_by,
         exit_code,
         content: content.to_owned(),
@@ -97,18 +124,27 @@ fn read_result(content: &str) -> CallResult {
 fn read_notes(content: &str) -> Vec<Note> {
     let mut notes: Vec<Note> = Vec::new();
     for line in content.lines() {
-        if let Some((layer, _)) = parse_note(line) {
+        if let Some((layer, text)) = parse_note(line) {
             notes.push(Note {
                 layer: layer.to_owned(),
+                text: text.to_owned(),
                 substitute: None,
             });
             continue;
         }
-        if let (Some(note), Some(json)) = (notes.last_mut(), line.strip_prefix(SUBSTITUTE_PREFIX))
-            && note.layer == HINTS_KIND
-            && let Ok(sub) = serde_json::from_str::<Substitution>(json)
-        {
-            note.substitute = Some(sub);
+        let Some(note) = notes.last_mut() else {
+            continue;
+        };
+        match line.strip_prefix(SUBSTITUTE_PREFIX) {
+            Some(json) => {
+                if let Ok(sub) = serde_json::from_str::<Substitution>(json) {
+                    note.substitute = Some(sub);
+                }
+            }
+            None => {
+                note.text.push('\n');
+                note.text.push_str(line);
+            }
         }
     }
     notes
@@ -145,7 +181,9 @@ mod tests {
         let obs = observe(&messages);
         let result = obs.result.unwrap();
         assert_eq!(result.exit_code, Some(127));
-        assert!(result.failed && result.error_hint && result.blocked_by.is_none());
+        assert!(result.failed && result.blocked_by.is_none());
+        assert_eq!(result.attached.len(), 1);
+        assert_eq!(result.attached[0].text, "use awk");
         assert_eq!(obs.notes.len(), 1);
         assert_eq!(obs.notes[0].layer, "turn_reminder");
 

@@ -1,6 +1,6 @@
 //! Profiles: which pathologies a simulated model shows, how often, and how strongly.
 //!
-//! A profile is a YAML file (schema: [`Profile`]). Three ship with the crate
+//! A profile is a YAML file (schema: [`Profile`]). Four ship with the crate
 //! (`profiles/*.yaml`, see [`shipped`]); `sim:PATH` loads any other.
 
 use std::path::Path;
@@ -12,10 +12,11 @@ use crate::error::SimError;
 use crate::pathology::Pathology;
 
 /// The profiles that ship with the crate: (name, YAML text).
-const SHIPPED: [(&str, &str); 3] = [
+const SHIPPED: [(&str, &str); 4] = [
     ("explorer", include_str!("../profiles/explorer.yaml")),
     ("retrier", include_str!("../profiles/retrier.yaml")),
     ("forgetter", include_str!("../profiles/forgetter.yaml")),
+    ("surveyor", include_str!("../profiles/surveyor.yaml")),
 ];
 
 /// One simulated model.
@@ -40,6 +41,91 @@ pub struct Profile {
     /// The pathologies and their strength; an absent one never fires.
     #[serde(default)]
     pub pathologies: Pathologies,
+    /// Looking around before acting, which this model needs (not a pathology).
+    #[serde(default)]
+    pub exploration: Exploration,
+    /// What interventions cost it when they are not needed.
+    #[serde(default)]
+    pub costs: Costs,
+}
+
+/// Exploration the model needs: reads before the first step. Stopped (by any note) before
+/// `useful` reads, it may act on a wrong understanding of one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exploration {
+    /// Reads before the first step, `[min, max]`, when `over_explore` is not drawn (default
+    /// none).
+    #[serde(default)]
+    pub reads: [u32; 2],
+    /// Reads it needs to understand the task (default 0: none). An over-explorer needs this
+    /// many of its many reads.
+    #[serde(default)]
+    pub useful: u32,
+    /// Probability, when stopped before `useful` reads, of doing one act step wrong for
+    /// good (default 0.5).
+    #[serde(default = "default_rushed_misstep")]
+    pub rushed_misstep: f64,
+    /// Looks into a subfolder are written `cd DIR && ...`, as if every call started where
+    /// the first did (default false). A persistent shell then leaves the later steps in the
+    /// wrong folder.
+    #[serde(default)]
+    pub cd_into_dirs: bool,
+}
+
+impl Default for Exploration {
+    fn default() -> Self {
+        Self {
+            reads: [0, 0],
+            useful: 0,
+            rushed_misstep: default_rushed_misstep(),
+            cd_into_dirs: false,
+        }
+    }
+}
+
+fn default_rushed_misstep() -> f64 {
+    0.5
+}
+
+/// The cost of an intervention that is not needed, each a probability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Costs {
+    /// A note arriving while nothing is going wrong: probability of a wasted turn (a look
+    /// it did not need) (default 0.15). Its tokens cost in any case.
+    #[serde(default = "default_distraction")]
+    pub distraction: f64,
+    /// A legitimate call blocked (not a blind repeat): probability that the step is lost for
+    /// good; otherwise it is sent again, rephrased (default 0.5).
+    #[serde(default = "default_false_block_loss")]
+    pub false_block_loss: f64,
+    /// After the conversation was compacted: probability that a fact is lost (the `cd` and
+    /// `export` state it carried, or a read it redoes) (default 0.3).
+    #[serde(default = "default_compaction_loss")]
+    pub compaction_loss: f64,
+}
+
+impl Default for Costs {
+    fn default() -> Self {
+        Self {
+            distraction: default_distraction(),
+            false_block_loss: default_false_block_loss(),
+            compaction_loss: default_compaction_loss(),
+        }
+    }
+}
+
+fn default_distraction() -> f64 {
+    0.15
+}
+
+fn default_false_block_loss() -> f64 {
+    0.5
+}
+
+fn default_compaction_loss() -> f64 {
+    0.3
 }
 
 fn default_context_window() -> u64 {
@@ -269,6 +355,21 @@ impl Profile {
         if let Some(flood) = &self.pathologies.output_flood {
             probabilities.push(("pathologies.output_flood.reread".to_owned(), flood.reread));
         }
+        probabilities.extend([
+            (
+                "exploration.rushed_misstep".to_owned(),
+                self.exploration.rushed_misstep,
+            ),
+            ("costs.distraction".to_owned(), self.costs.distraction),
+            (
+                "costs.false_block_loss".to_owned(),
+                self.costs.false_block_loss,
+            ),
+            (
+                "costs.compaction_loss".to_owned(),
+                self.costs.compaction_loss,
+            ),
+        ]);
         for (field, p) in probabilities {
             if !(0.0..=1.0).contains(&p) {
                 return fail(&field, "must be a probability between 0 and 1");
@@ -294,6 +395,10 @@ impl Profile {
             {
                 return fail(field, "must be `[min, max]` with 1 <= min <= max");
             }
+        }
+        let [lo, hi] = self.exploration.reads;
+        if lo > hi {
+            return fail("exploration.reads", "must be `[min, max]` with min <= max");
         }
         if let Some(blind) = &self.pathologies.env_fact_blindness {
             for (i, habit) in blind.habits.iter().enumerate() {
@@ -347,7 +452,7 @@ mod tests {
     #[test]
     fn shipped_profiles_parse_and_carry_their_file_names() {
         let profiles = shipped().unwrap();
-        assert_eq!(profiles.len(), 3);
+        assert_eq!(profiles.len(), 4);
         for (profile, name) in profiles.iter().zip(shipped_names()) {
             assert_eq!(profile.name, name);
         }
@@ -372,6 +477,43 @@ mod tests {
         let err = Profile::from_yaml(range, "p.yaml").unwrap_err().to_string();
         assert!(err.contains("pathologies.blind_retry.repeats"), "{err}");
         let err = Profile::resolve("nobody").unwrap_err().to_string();
-        assert!(err.contains("explorer, retrier, forgetter"), "{err}");
+        assert!(
+            err.contains("explorer, retrier, forgetter, surveyor"),
+            "{err}"
+        );
+        let cost = "name: x\ndescription: d\ncosts:\n  distraction: 2\n";
+        let err = Profile::from_yaml(cost, "p.yaml").unwrap_err().to_string();
+        assert!(err.contains("costs.distraction"), "{err}");
+        let reads = "name: x\ndescription: d\nexploration:\n  reads: [5, 2]\n";
+        let err = Profile::from_yaml(reads, "p.yaml").unwrap_err().to_string();
+        assert!(err.contains("exploration.reads"), "{err}");
+    }
+
+    /// A profile written before exploration and costs existed loads, with their defaults.
+    #[test]
+    fn profiles_without_exploration_or_costs_load_with_the_defaults() {
+        let old = "name: old\ndescription: written for the first schema\ncontext_window: 32768\n\
+                   pitfall_rate: 0.5\nfumble_rate: 0.04\npathologies:\n  over_explore:\n    \
+                   probability: 0.75\n    reads: [30, 45]\n  output_flood:\n    probability: 0.6\n    reread: 0.7\n";
+        let profile = Profile::from_yaml(old, "old.yaml").unwrap();
+        assert_eq!(profile.exploration, Exploration::default());
+        assert_eq!(profile.costs, Costs::default());
+        assert_eq!(
+            (
+                profile.exploration.reads,
+                profile.exploration.useful,
+                profile.exploration.rushed_misstep,
+                profile.exploration.cd_into_dirs,
+            ),
+            ([0, 0], 0, 0.5, false)
+        );
+        assert_eq!(
+            (
+                profile.costs.distraction,
+                profile.costs.false_block_loss,
+                profile.costs.compaction_loss,
+            ),
+            (0.15, 0.5, 0.3)
+        );
     }
 }

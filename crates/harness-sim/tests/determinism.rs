@@ -60,7 +60,7 @@ fn traces(run_dir: &Path) -> BTreeMap<String, Vec<Value>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn same_seed_gives_the_same_traces_and_repeats_differ() {
-    for profile in ["forgetter", "retrier", "explorer"] {
+    for profile in ["forgetter", "retrier", "explorer", "surveyor"] {
         let a_out = tempfile::tempdir().unwrap();
         let b_out = tempfile::tempdir().unwrap();
         let a = run(

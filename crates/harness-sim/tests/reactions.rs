@@ -45,8 +45,13 @@ fn tools() -> Vec<ToolDefinition> {
 }
 
 fn profile(pathologies: &str) -> Profile {
+    profile_with(pathologies, "costs: {distraction: 0}\n")
+}
+
+/// A profile with `extra` top-level YAML (exploration, costs).
+fn profile_with(pathologies: &str, extra: &str) -> Profile {
     let yaml = format!(
-        "name: test\ndescription: one pathology at a time\npitfall_rate: 0\ncontext_window: 200000\npathologies:\n{pathologies}"
+        "name: test\ndescription: one pathology at a time\npitfall_rate: 0\ncontext_window: 200000\n{extra}pathologies:\n{pathologies}"
     );
     Profile::from_yaml(&yaml, "test.yaml").unwrap()
 }
@@ -145,8 +150,13 @@ async fn a_competent_run_folds_state_into_subshells_and_finishes() {
 }
 
 #[tokio::test]
-async fn over_explore_stops_at_a_loop_breaker_or_turn_reminder_note() {
-    for layer in ["loop_breaker", "turn_reminder"] {
+async fn over_explore_stops_at_any_note_whichever_layer_wrote_it() {
+    for layer in [
+        "loop_breaker",
+        "turn_reminder",
+        "rule:act-now",
+        "my_own_kind",
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let p = profile("  over_explore: {probability: 1, reads: [30, 30]}\n");
         let mut talk = Talk::new(client(p, dir.path()), "system");
@@ -155,7 +165,7 @@ async fn over_explore_stops_at_a_loop_breaker_or_turn_reminder_note() {
             assert_ne!(command, "head -n 3 data.csv");
             talk.answer("x\n[exit code 0]");
         }
-        // Wording is irrelevant; the layer's kind is what counts.
+        // Neither the wording nor the layer matters: a note arrived while it explored.
         talk.note(&format!("[{layer}] zzz"));
         assert_eq!(talk.next().await.1, "head -n 3 data.csv");
         let t = truth(dir.path());
@@ -178,9 +188,10 @@ async fn blind_retry_repeats_until_blocked_then_moves_on() {
         talk.answer("head: cannot open: No such file or directory\n[exit code 1]");
         assert_eq!(talk.next().await.1, variant);
     }
-    talk.answer("[retry_discipline] not run");
+    // A declarative rule's block works as a built-in kind's does.
+    talk.answer("[rule:no-third-repeat] not run");
     assert_eq!(talk.next().await.1, "head -n 3 data.csv");
-    assert_eq!(truth(dir.path()).remedied[0].by, "retry_discipline");
+    assert_eq!(truth(dir.path()).remedied[0].by, "rule:no-third-repeat");
 }
 
 #[tokio::test]
@@ -221,7 +232,7 @@ async fn premature_finish_resumes_when_the_finish_is_refused() {
 }
 
 #[tokio::test]
-async fn tool_misuse_continues_until_a_tool_error_hint() {
+async fn tool_misuse_continues_until_a_note_names_the_parameter() {
     let dir = tempfile::tempdir().unwrap();
     let p = profile("  tool_misuse: {probability: 1, attempts: [40, 40]}\n");
     let mut talk = Talk::new(client(p, dir.path()), "system");
@@ -232,14 +243,21 @@ async fn tool_misuse_continues_until_a_tool_error_hint() {
             first_valid = Some(i);
             break;
         }
-        if i < 6 {
+        if i < 3 {
             talk.answer("invalid arguments for `shell`: arguments are not valid JSON");
+        } else if i < 6 {
+            // A hint of the right kind that names no parameter fixes nothing.
+            talk.answer(
+                "invalid arguments for `shell`: bad\n[tool_error_hint] Bananas are yellow.",
+            );
         } else {
-            talk.answer("invalid arguments for `shell`: bad\n[tool_error_hint] zzz");
+            talk.answer(
+                "invalid arguments for `shell`: bad\n[rule:usage] pass `command` as one string",
+            );
         }
     }
     assert_eq!(first_valid, Some(7));
-    assert_eq!(truth(dir.path()).remedied[0].by, "tool_error_hint");
+    assert_eq!(truth(dir.path()).remedied[0].by, "rule:usage");
 }
 
 #[tokio::test]
@@ -342,4 +360,90 @@ async fn the_system_prompt_does_not_matter() {
         runs.push(talk.commands_until_finish("x\n[exit code 1]").await);
     }
     assert_eq!(runs[0], runs[1]);
+}
+
+#[tokio::test]
+async fn reading_stopped_before_it_is_useful_costs_a_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile_with(
+        "  {}\n",
+        "exploration: {reads: [6, 6], useful: 5, rushed_misstep: 1}\ncosts: {distraction: 0}\n",
+    );
+    let mut talk = Talk::new(client(p, dir.path()), "system");
+    for _ in 0..2 {
+        talk.next().await;
+        talk.answer("x\n[exit code 0]");
+    }
+    talk.note("[loop_breaker] enough looking");
+    let seen = talk.commands_until_finish("[exit code 0]").await;
+    let t = truth(dir.path());
+    assert_eq!(t.costs.len(), 1, "{:?}", t.costs);
+    assert_eq!(
+        (t.costs[0].kind.as_str(), t.costs[0].by.as_str()),
+        ("rushed", "loop_breaker")
+    );
+    let acts = ["sed -i", "awk -f sum.awk"];
+    let done = acts
+        .iter()
+        .filter(|a| seen.iter().any(|c| c.contains(*a)))
+        .count();
+    assert_eq!(done, 1, "one act step done wrong (skipped): {seen:?}");
+
+    // The same note after the useful reads costs nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile_with(
+        "  {}\n",
+        "exploration: {reads: [6, 6], useful: 5, rushed_misstep: 1}\ncosts: {distraction: 0}\n",
+    );
+    let mut talk = Talk::new(client(p, dir.path()), "system");
+    for _ in 0..5 {
+        talk.next().await;
+        talk.answer("x\n[exit code 0]");
+    }
+    talk.note("[loop_breaker] enough looking");
+    let seen = talk.commands_until_finish("[exit code 0]").await;
+    assert!(truth(dir.path()).costs.is_empty());
+    assert!(
+        acts.iter().all(|a| seen.iter().any(|c| c.contains(*a))),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_note_it_does_not_need_may_cost_a_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile_with("  {}\n", "costs: {distraction: 1}\n");
+    let mut talk = Talk::new(client(p, dir.path()), "system");
+    assert_eq!(talk.next().await.1, "head -n 3 data.csv");
+    talk.answer("a,b\n[exit code 0]");
+    talk.note("[turn_reminder] 30 turns left");
+    // A wasted look (the first read again), then the plan goes on.
+    assert_eq!(talk.next().await.1, "head -n 3 data.csv");
+    talk.answer("a,b\n[exit code 0]");
+    assert!(talk.next().await.1.contains("./check.sh"));
+    let t = truth(dir.path());
+    assert_eq!(t.costs.len(), 1);
+    assert_eq!(
+        (t.costs[0].kind.as_str(), t.costs[0].by.as_str()),
+        ("distraction", "turn_reminder")
+    );
+}
+
+#[tokio::test]
+async fn a_substitute_to_a_command_that_does_not_exist_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile(
+        "  env_fact_blindness:\n    probability: 1\n    habits:\n    - {kind: rename, command: awk, habit: gawk}\n",
+    );
+    let mut talk = Talk::new(client(p, dir.path()), "system");
+    talk.note(
+        "[memory_hints] hint x: use mawk\nsubstitute: {\"from\": \"gawk\", \"to\": \"mawk\"}",
+    );
+    let seen = talk.commands_until_finish("[exit code 0]").await;
+    assert!(
+        seen.iter().any(|c| c.contains("gawk -f sum.awk")),
+        "{seen:?}"
+    );
+    assert!(!seen.iter().any(|c| c.contains("mawk")), "{seen:?}");
+    assert!(truth(dir.path()).remedied.is_empty());
 }

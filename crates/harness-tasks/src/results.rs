@@ -360,7 +360,7 @@ pub struct JobConfig {
     /// was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub harness_hash: Option<ContentHash>,
-    /// The model the agent ran on (`sim:explorer`, `openai:gpt-4o`; `none` for agents
+    /// The model the agent ran on (`sim:PROFILE`, `openai:gpt-4o`; `none` for agents
     /// without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelId>,
@@ -488,7 +488,7 @@ mod tests {
             agent_timeout_sec: None,
             tasks: vec![task("t1", 'a'), task("t2", 'b')],
             harness_hash: Some(ContentHash::of_bytes(b"h1")),
-            model: Some(ModelId::new("sim:explorer")),
+            model: Some(ModelId::new("sim:first")),
             harness_tasks_version: "0.1.0".into(),
             created_at: OffsetDateTime::UNIX_EPOCH,
         }
@@ -510,7 +510,7 @@ mod tests {
     fn what_changes_the_measurement_is_named() {
         let mut other = config();
         other.harness_hash = Some(ContentHash::of_bytes(b"h2"));
-        other.model = Some(ModelId::new("sim:retrier"));
+        other.model = Some(ModelId::new("sim:second"));
         other.agent.version = "2".into();
         other.seed = 4;
         other.agent_timeout_sec = Some(30.0);
@@ -525,7 +525,7 @@ mod tests {
         let text = diffs.join("\n");
         for expected in [
             "harness: was ",
-            "model: was sim:explorer, now sim:retrier",
+            "model: was sim:first, now sim:second",
             "agent version: was 1, now 2",
             "seed: was 0, now 4",
             "agent timeout: was the tasks' own, now 30 s",

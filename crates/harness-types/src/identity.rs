@@ -35,7 +35,7 @@ impl fmt::Display for AgentId {
 }
 
 /// A model as a run names it: the model spec without credentials or endpoints, e.g.
-/// `openai:gpt-4o-mini` or `sim:explorer`. Endpoints (base URLs, ports) are incidental and
+/// `openai:gpt-4o-mini` or `sim:PROFILE`. Endpoints (base URLs, ports) are incidental and
 /// stay out, so that moving a server does not invalidate scores.
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,

@@ -116,7 +116,7 @@ mod tests {
             ContentHash::of_bytes(b"harness"),
             TaskRef::new("fix-git", TaskChecksum::new("ab".repeat(32)).unwrap()),
             AgentId::new("builtin", "0.1.0"),
-            ModelId::new("sim:explorer"),
+            ModelId::new("openai:gpt-4o-mini"),
             VerifierId::new("harbor", "1"),
             42,
             0,
@@ -129,7 +129,7 @@ mod tests {
     fn golden_digest() {
         assert_eq!(
             key().digest().to_hex(),
-            "fec91da6f9b86604d1019f11018bf037aa4651b1be0a7554aebbb56eca097cac"
+            "363fca4952436ac7f9c7d8c3a2980a45bcf6e0e7f8b842f97ca9fa46a165d0af"
         );
     }
 

@@ -35,7 +35,7 @@ pub struct BuiltinAgent {
     pub harness: Arc<Harness>,
     /// Gives each trial its model client.
     pub models: Arc<dyn ModelProvider>,
-    /// The model spec (`openai:gpt-4o-mini`, `sim:explorer`): the model's id in trial keys
+    /// The model spec (`openai:gpt-4o-mini`, `sim:PROFILE`): the model's id in trial keys
     /// and trace headers.
     pub model_name: String,
     /// Middleware kinds by name (built-ins plus any the embedding application registered).
