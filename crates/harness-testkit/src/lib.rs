@@ -9,8 +9,14 @@
 //!   another, which reaches deeper into a parser than random bytes do.
 //!
 //! For model backends: [`fake_openai`], one configurable fake OpenAI-compatible server.
+//!
+//! For crates that must stay light: [`normal_dependencies`], what `cargo tree` says a package
+//! compiles.
 
+pub mod dependency_tree;
 pub mod fake_openai;
+
+pub use dependency_tree::normal_dependencies;
 
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;

@@ -9,6 +9,7 @@ mod builtin_agent;
 mod changes;
 mod diff;
 mod fmt;
+mod lineage;
 mod output;
 mod run;
 mod schema;
@@ -52,6 +53,9 @@ enum Command {
     /// Search, show and export the traces of a run directory.
     #[command(subcommand)]
     Traces(traces::TracesCommand),
+    /// Harness versions of a run directory: log, show, diff, checkout.
+    #[command(subcommand)]
+    Lineage(lineage::LineageCommand),
     /// The simulated model: list its shipped profiles.
     #[command(subcommand)]
     Sim(sim::SimCommand),
@@ -67,6 +71,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Run(args) => run::run(*args),
         Command::Traces(cmd) => traces::run(cmd),
+        Command::Lineage(cmd) => lineage::run(cmd),
         Command::Sim(cmd) => sim::run(cmd),
     }
 }

@@ -72,3 +72,9 @@ pub fn report(root: &Path, edits: Option<(&Path, &str)>, error: &CoreError) -> E
         }
     }
 }
+
+/// Print `error: <e>` and pick the exit code: bad input or internal failure.
+pub fn report_error(error: &dyn std::fmt::Display, bad_input: bool) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::from(if bad_input { BAD_INPUT } else { INTERNAL })
+}

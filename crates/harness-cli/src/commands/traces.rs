@@ -21,7 +21,7 @@ use harness_trace::{
     TraceError, TraceLine, TrialFilter, TrialId, TrialTrace, atif, otlp, read_trace,
 };
 
-use super::output::{BAD_INPUT, INTERNAL, OK};
+use super::output::{BAD_INPUT, OK, report_error};
 
 /// Lines of a tool output or message shown per step by `show`.
 const SHOW_LINES: usize = 6;
@@ -118,14 +118,7 @@ pub fn run(cmd: TracesCommand) -> ExitCode {
         Ok(0) => ExitCode::from(OK),
         // Unreadable trace files were left out of a search (named on stderr).
         Ok(_) => ExitCode::from(BAD_INPUT),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(if e.is_bad_input() {
-                BAD_INPUT
-            } else {
-                INTERNAL
-            })
-        }
+        Err(e) => report_error(&e, e.is_bad_input()),
     }
 }
 
