@@ -325,7 +325,12 @@ async fn run_async(args: RunArgs) -> ExitCode {
                 (None, _) => ExitCode::from(OK),
             }
         }
-        Err(e @ EvalError::OverBudget { .. }) => bad_input(e),
+        Err(e @ EvalError::OverBudget { .. }) => {
+            if args.resume.is_none() {
+                discard_unstarted(&job_dir);
+            }
+            bad_input(e)
+        }
         Err(EvalError::Job(e @ TaskError::ResumeMismatch { .. })) => bad_input(e),
         Err(EvalError::Job(TaskError::Io { path, source }))
             if matches!(
@@ -337,6 +342,20 @@ async fn run_async(args: RunArgs) -> ExitCode {
         }
         Err(e) => internal(e),
     }
+}
+
+/// Remove a new job folder that nothing ran in (a plan refused before it started): it holds at
+/// most an empty ledger, and leaving it would take the job name.
+fn discard_unstarted(dir: &std::path::Path) {
+    if dir.join(harness_tasks::layout::CONFIG_JSON).exists() {
+        return;
+    }
+    let ledger = dir.join(harness_eval::LEDGER_FILE);
+    if std::fs::metadata(&ledger).is_ok_and(|m| m.len() == 0) {
+        let _ = std::fs::remove_file(&ledger);
+    }
+    // Only an empty folder goes.
+    let _ = std::fs::remove_dir(dir);
 }
 
 fn internal(message: impl std::fmt::Display) -> ExitCode {
