@@ -9,6 +9,7 @@ mod builtin_agent;
 mod changes;
 mod diff;
 mod fmt;
+mod mine;
 mod output;
 mod run;
 mod schema;
@@ -52,6 +53,8 @@ enum Command {
     /// Search, show and export the traces of a run directory.
     #[command(subcommand)]
     Traces(traces::TracesCommand),
+    /// Mine a run's failed trials into a ranked, token-budgeted weakness report.
+    Mine(mine::MineArgs),
     /// The simulated model: list its shipped profiles.
     #[command(subcommand)]
     Sim(sim::SimCommand),
@@ -67,6 +70,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Run(args) => run::run(*args),
         Command::Traces(cmd) => traces::run(cmd),
+        Command::Mine(args) => mine::run(args),
         Command::Sim(cmd) => sim::run(cmd),
     }
 }
