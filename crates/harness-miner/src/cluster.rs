@@ -201,3 +201,106 @@ fn make_cluster(
         score,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::Finding;
+    use crate::report::TraceRef;
+    use crate::signature::{Evidence, TerminalCondition};
+    use harness_trace::OutcomeClass;
+
+    fn failure(task: &str, repeat: u32, tag: &str, error: &str) -> FailureSignature {
+        FailureSignature {
+            trial: TraceRef {
+                run_id: "r".into(),
+                trial_id: format!("r.{task}__{repeat}"),
+                task_id: task.into(),
+                repeat,
+            },
+            outcome: OutcomeClass::Fail,
+            reward: Some(0.0),
+            severity: 1.0,
+            terminal: TerminalCondition::Finished,
+            tags: vec![BehaviourTag::new(tag)],
+            fingerprint: None,
+            evidence: vec![Evidence {
+                finding: Finding::new(tag, vec![1], "d").with_error(error),
+                excerpts: Vec::new(),
+            }],
+        }
+    }
+
+    /// Golden: cluster ids are cited across reports and runs, so their hashing must not
+    /// drift (computed independently: the first 4 bytes of sha256 over the tag, a 0 byte and
+    /// the normalized error).
+    #[test]
+    fn recurring_errors_get_their_own_clusters_with_stable_ids() {
+        let signatures = vec![
+            failure("a", 0, "command_not_found", "command not found: sudo"),
+            failure("b", 0, "command_not_found", "command not found: sudo"),
+            failure("c", 0, "command_not_found", "command not found: gawk"),
+            failure("d", 0, "command_not_found", "command not found: gawk"),
+            failure("e", 0, "command_not_found", "command not found: jq"),
+        ];
+        let clusters = cluster_failures(&signatures, &ClusterConfig::default());
+        let ids: Vec<&str> = clusters.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["command_not_found/00e8322a", "command_not_found/ff78fc6c"]
+        );
+        assert_eq!(
+            clusters[0].error.as_deref(),
+            Some("command not found: sudo")
+        );
+    }
+
+    #[test]
+    fn small_groups_join_the_behaviour_and_one_task_is_not_enough() {
+        let signatures = vec![
+            failure(
+                "a",
+                0,
+                "exact_repeat_after_failure",
+                "KeyError: 'x' in build.py",
+            ),
+            failure(
+                "b",
+                0,
+                "exact_repeat_after_failure",
+                "make: *** [all] Error 2",
+            ),
+            failure(
+                "c",
+                0,
+                "exact_repeat_after_failure",
+                "fatal: not a git repository",
+            ),
+            failure("z", 0, "state_lost_between_calls", "x"),
+            failure("z", 1, "state_lost_between_calls", "x"),
+        ];
+        let clusters = cluster_failures(&signatures, &ClusterConfig::default());
+        assert_eq!(clusters.len(), 1, "{clusters:?}");
+        assert_eq!(clusters[0].id, "exact_repeat_after_failure");
+        assert_eq!(clusters[0].members, [0, 1, 2]);
+        assert_eq!(clusters[0].score, 3.0);
+        // Near-identical texts merge.
+        let near = vec![
+            failure(
+                "a",
+                0,
+                "t",
+                "modulenotfounderror: no module named 'numpy' while importing the app",
+            ),
+            failure(
+                "b",
+                0,
+                "t",
+                "modulenotfounderror: no module named 'pandas' while importing the app",
+            ),
+        ];
+        let merged = cluster_failures(&near, &ClusterConfig::default());
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].members, [0, 1]);
+    }
+}

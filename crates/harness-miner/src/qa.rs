@@ -120,3 +120,107 @@ impl QuestionAnswerer {
         Ok(spent)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use harness_model::{ChatResponse, ScriptedClient};
+
+    use super::*;
+    use crate::detect::BehaviourTag;
+    use crate::report::ClusterReport;
+    use crate::scope::MineScope;
+
+    /// A meter with a fixed allowance.
+    struct Allowance {
+        left: AtomicU64,
+        charged: AtomicU64,
+    }
+
+    impl TokenMeter for Allowance {
+        fn allows(&self, tokens: u64) -> bool {
+            self.left.load(Ordering::SeqCst) >= tokens
+        }
+        fn charge(&self, tokens: u64) -> Result<(), String> {
+            self.left.fetch_sub(
+                tokens.min(self.left.load(Ordering::SeqCst)),
+                Ordering::SeqCst,
+            );
+            self.charged.fetch_add(tokens, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    fn report(clusters: usize) -> WeaknessReport {
+        let mut report = WeaknessReport::empty(MineScope::default(), 10_000);
+        for rank in 1..=clusters {
+            report.clusters.push(ClusterReport {
+                id: format!("tag{rank}"),
+                rank,
+                tag: BehaviourTag::new(format!("tag{rank}")),
+                error: None,
+                failures: 2,
+                tasks_affected: 2,
+                severity: 1.0,
+                score: 2.0,
+                tasks: vec!["a".into(), "b".into()],
+                outcomes: Default::default(),
+                terminals: Default::default(),
+                components: Vec::new(),
+                preserve: Vec::new(),
+                exemplars: Vec::new(),
+                trials: Vec::new(),
+                analysis: None,
+            });
+        }
+        report
+    }
+
+    fn answer(text: &str) -> ChatResponse {
+        let mut response = ChatResponse::text(text);
+        response.usage = harness_model::Usage::new(300, 40);
+        response
+    }
+
+    #[tokio::test]
+    async fn answers_each_cluster_and_charges_the_meter() {
+        let client = Arc::new(ScriptedClient::new([
+            answer("cause one"),
+            answer("cause two"),
+        ]));
+        let meter = Arc::new(Allowance {
+            left: AtomicU64::new(1_000_000),
+            charged: AtomicU64::new(0),
+        });
+        let qa = QuestionAnswerer::new(client.clone(), meter.clone(), QaConfig::default());
+        let mut r = report(2);
+        let spent = qa.answer(&mut r).await.unwrap();
+        assert_eq!(spent, 680);
+        assert_eq!(meter.charged.load(Ordering::SeqCst), 680);
+        assert_eq!(r.clusters[0].analysis.as_deref(), Some("cause one"));
+        assert_eq!(r.clusters[1].analysis.as_deref(), Some("cause two"));
+        // The model saw one cluster's section per question, never a raw trace.
+        let requests = client.requests();
+        assert_eq!(requests.len(), 2);
+        let prompt = format!("{:?}", requests[1].messages);
+        assert!(
+            prompt.contains("tag2") && !prompt.contains("tag1 "),
+            "{prompt}"
+        );
+    }
+
+    #[tokio::test]
+    async fn stops_when_the_meter_refuses() {
+        let client = Arc::new(ScriptedClient::new([answer("x")]));
+        let meter = Arc::new(Allowance {
+            left: AtomicU64::new(10),
+            charged: AtomicU64::new(0),
+        });
+        let qa = QuestionAnswerer::new(client.clone(), meter, QaConfig::default());
+        let mut r = report(1);
+        assert_eq!(qa.answer(&mut r).await.unwrap(), 0);
+        assert!(r.clusters[0].analysis.is_none());
+        assert!(client.requests().is_empty());
+    }
+}

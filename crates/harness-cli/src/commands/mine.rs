@@ -2,13 +2,22 @@
 //!
 //! Reads the traces of the splits named with `--split` (held-in by default; `test` is
 //! refused), clusters the failures and prints (or writes) the report, markdown or JSON,
-//! within `--budget-tokens`. Exit codes: 0 ok, 2 bad input (no run directory, a sealed
-//! split), 1 internal failure.
+//! within `--budget-tokens`. With `--qa-model`, a model answers a question about each of the
+//! top clusters; its tokens are charged to the run's budget ledger (`RUN/ledger.jsonl`, the
+//! evaluation engine's) as `miner-qa`, within `--qa-max-tokens`. Exit codes: 0 ok, 2 bad
+//! input (no run directory, a sealed split, an unknown model), 1 internal failure.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use harness_miner::{MinableSplit, MineScope, MinerConfig, ReportFormat, StoreMiner};
+use harness_eval::{Budget, BudgetLedger, PriceTable};
+use harness_miner::{
+    MinableSplit, MineScope, MinerConfig, QaConfig, QuestionAnswerer, ReportFormat, StoreMiner,
+    TokenMeter,
+};
+use harness_model::{BackendOptions, ModelClient, TrialModelContext};
 use harness_trace::RunStore;
 
 use super::output::{BAD_INPUT, INTERNAL, OK};
@@ -37,6 +46,69 @@ pub struct MineArgs {
     /// A cluster needs failures of at least this many tasks.
     #[arg(long, default_value_t = 2)]
     min_tasks: usize,
+    /// Ask this model (`openai:MODEL`, ...) about each of the top clusters. Off by default.
+    #[arg(long, value_name = "SPEC")]
+    qa_model: Option<String>,
+    /// Base URL of the OpenAI-compatible server of --qa-model.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Environment variable holding the API key of --qa-model.
+    #[arg(long, value_name = "NAME")]
+    api_key_env: Option<String>,
+    /// Most tokens the questions may spend (charged to the run's ledger).
+    #[arg(long, default_value_t = 50_000)]
+    qa_max_tokens: u64,
+}
+
+/// The QA layer's meter: a cap of its own, every call charged to the run's budget ledger.
+struct LedgerMeter {
+    ledger: BudgetLedger,
+    cap: u64,
+    spent: AtomicU64,
+}
+
+impl TokenMeter for LedgerMeter {
+    fn allows(&self, tokens: u64) -> bool {
+        self.spent.load(Ordering::SeqCst) + tokens <= self.cap && self.ledger.exhausted().is_none()
+    }
+
+    fn charge(&self, tokens: u64) -> Result<(), String> {
+        self.spent.fetch_add(tokens, Ordering::SeqCst);
+        self.ledger
+            .charge_tokens("miner-qa", tokens, 0.0)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The question answerer of `--qa-model`, charging the ledger in `run`.
+fn question_answerer(args: &MineArgs, spec: &str, run: &Path) -> Result<QuestionAnswerer, String> {
+    let mut options = BackendOptions::new();
+    if let Some(url) = &args.base_url {
+        options = options.with_base_url(url.clone());
+    }
+    if let Some(env) = &args.api_key_env {
+        options = options.with_api_key_env(env.clone());
+    }
+    let built = super::builtin_agent::model_registry()
+        .build_str(spec, &options)
+        .map_err(|e| format!("--qa-model: {e}"))?;
+    let client: Arc<dyn ModelClient> = built
+        .provider
+        .client_for(&TrialModelContext::new("miner-qa", 0, 0))
+        .map_err(|e| format!("--qa-model: {e}"))?;
+    let ledger = BudgetLedger::open(run, Budget::unlimited(), PriceTable::new())
+        .map_err(|e| format!("budget ledger: {e}"))?;
+    let meter = LedgerMeter {
+        ledger,
+        cap: args.qa_max_tokens,
+        spent: AtomicU64::new(0),
+    };
+    Ok(QuestionAnswerer::new(
+        client,
+        Arc::new(meter),
+        QaConfig::default(),
+    ))
 }
 
 /// Report formats.
@@ -83,11 +155,37 @@ async fn mine(args: MineArgs) -> ExitCode {
     let mut cluster = harness_miner::ClusterConfig::default();
     cluster.min_failures = args.min_failures;
     cluster.min_tasks = args.min_tasks;
-    let config = MinerConfig::new(MineScope::new(args.split))
+    let config = MinerConfig::new(MineScope::new(args.split.iter().copied()))
         .with_budget(args.budget_tokens)
         .with_cluster(cluster);
+    let qa = match args.qa_model.as_deref() {
+        Some(spec) => match question_answerer(&args, spec, &args.run) {
+            Ok(qa) => Some(qa),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(BAD_INPUT);
+            }
+        },
+        None => None,
+    };
     let mined = match StoreMiner::new(config).mine_detailed(&store).await {
-        Ok(mined) => mined,
+        Ok(mut mined) => {
+            if let Some(qa) = &qa {
+                match qa.answer(&mut mined.report).await {
+                    Ok(tokens) => {
+                        eprintln!(
+                            "question answering spent {tokens} tokens (charged to the run's ledger)"
+                        );
+                        mined.markdown = harness_miner::render_markdown(&mined.report);
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(INTERNAL);
+                    }
+                }
+            }
+            mined
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(match e {

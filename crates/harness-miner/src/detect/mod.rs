@@ -35,7 +35,7 @@ pub use context_flooding::ContextFlooding;
 pub use context_overflow::ContextOverflow;
 pub use exploration::ExplorationWithoutProgress;
 pub use repeat_after_failure::ExactRepeatAfterFailure;
-pub use required_artifact::RequiredArtifactMissing;
+pub use required_artifact::{RequiredArtifactMissing, named_paths};
 pub use state_lost::StateLostBetweenCalls;
 pub use timeouts::LongRunningTimeouts;
 pub use unverified_finish::FinishWithoutVerification;

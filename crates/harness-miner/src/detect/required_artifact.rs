@@ -6,7 +6,7 @@
 use super::{BehaviourTag, Detector, Finding};
 use crate::trial::TrialView;
 
-/// Words of an output that say a path is not there.
+/// Words of an output line that say a path is not there.
 const MISSING_WORDS: &[&str] = &[
     "no such file",
     "cannot access",
@@ -14,6 +14,14 @@ const MISSING_WORDS: &[&str] = &[
     "does not exist",
     "not found",
 ];
+
+/// Whether a line of output says `name` is not there (a missing program is not a path).
+fn says_missing(line: &str, name: &str) -> bool {
+    let lower = line.to_lowercase();
+    line.contains(name)
+        && !lower.contains("command not found")
+        && MISSING_WORDS.iter().any(|w| lower.contains(w))
+}
 
 /// Finds named paths that were never produced.
 #[derive(Debug, Clone, Copy, Default)]
@@ -31,6 +39,7 @@ pub fn named_paths(instruction: &str) -> Vec<String> {
             )
         });
         let word = word.trim_end_matches('.');
+        let word = word.strip_prefix("./").unwrap_or(word);
         if word.len() < 3 || word.contains("://") || word.starts_with('-') {
             continue;
         }
@@ -79,10 +88,9 @@ impl Detector for RequiredArtifactMissing {
                 continue;
             }
             let mentions = |text: &str| text.contains(name);
-            let said_missing = actions.iter().rposition(|a| {
-                let out = a.output.to_lowercase();
-                mentions(&a.output) && MISSING_WORDS.iter().any(|w| out.contains(w))
-            });
+            let said_missing = actions
+                .iter()
+                .rposition(|a| a.output.lines().any(|line| says_missing(line, name)));
             let written_after = |from: usize| {
                 actions[from..].iter().any(|a| {
                     !a.failed
@@ -96,8 +104,10 @@ impl Detector for RequiredArtifactMissing {
                 Some(i) => !written_after(i + 1),
                 None => !wrote_anything && !touched && path.starts_with('/'),
             };
-            if is_missing {
-                if let Some(i) = said_missing {
+            if is_missing && !missing.iter().any(|m: &String| basename(m) == name) {
+                if let Some(i) = said_missing
+                    && !steps.contains(&actions[i].seq)
+                {
                     steps.push(actions[i].seq);
                 }
                 missing.push(path);
@@ -106,14 +116,11 @@ impl Detector for RequiredArtifactMissing {
         if missing.is_empty() {
             return Vec::new();
         }
-        vec![
-            Finding::new(
-                self.tag(),
-                steps,
-                format!("never produced: {}", missing.join(", ")),
-            )
-            .with_error(format!("missing artifact: {}", missing.len())),
-        ]
+        vec![Finding::new(
+            self.tag(),
+            steps,
+            format!("never produced: {}", missing.join(", ")),
+        )]
     }
 }
 
