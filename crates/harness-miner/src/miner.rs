@@ -1,5 +1,5 @@
-//! The mining stage: the [`WeaknessMiner`] trait, and [`StoreMiner`], the default over any
-//! [`TraceStore`].
+//! The mining stage: the [`WeaknessMiner`](crate::WeaknessMiner) trait, and
+//! [`StoreMiner`](crate::StoreMiner), the default over any `TraceStore`.
 //!
 //! `StoreMiner` lists the trials its scope admits (held-in by default; the test split cannot
 //! be named), reads their traces a few at a time, turns each into a [`TrialView`], computes
@@ -383,7 +383,11 @@ impl<'a> Accumulator<'a> {
             outcomes,
             terminals,
             components,
-            preserve: shared_behaviours(&passing),
+            preserve: {
+                let mut preserve = installed_alternatives(cluster, &passing);
+                preserve.extend(shared_behaviours(&passing));
+                preserve
+            },
             exemplars,
             trials: members
                 .iter()
@@ -393,6 +397,33 @@ impl<'a> Accumulator<'a> {
             analysis: None,
         }
     }
+}
+
+/// For a cluster of one missing program, the programs passing trials of the same tasks ran
+/// that look like its installed alternative (one name inside the other: `awk` for `gawk`,
+/// `python3` for `python`): the environment fact a memory note could carry.
+fn installed_alternatives(cluster: &Cluster, passing: &[&PassTraits]) -> Vec<String> {
+    let Some(missing) = cluster
+        .error
+        .as_deref()
+        .and_then(|e| e.strip_prefix(crate::detect::MISSING_PROGRAM_PREFIX))
+    else {
+        return Vec::new();
+    };
+    let alternatives: BTreeSet<&str> = passing
+        .iter()
+        .flat_map(|t| t.programs.iter())
+        .map(String::as_str)
+        .filter(|p| *p != missing && p.len() >= 2 && (missing.contains(p) || p.contains(missing)))
+        .collect();
+    if alternatives.is_empty() {
+        return Vec::new();
+    }
+    let names: Vec<String> = alternatives.iter().map(|p| format!("`{p}`")).collect();
+    vec![format!(
+        "uses {} where failures called the missing `{missing}`",
+        names.join(", ")
+    )]
 }
 
 fn round3(x: f64) -> f64 {

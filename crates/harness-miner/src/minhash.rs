@@ -1,5 +1,5 @@
 //! MinHash signatures of token sets: the Jaccard similarity of two sets, estimated from
-//! [`HASHES`] minimums, so near-identical error texts can be found among thousands without
+//! [`HASHES`](crate::minhash::HASHES) minimums, so near-identical error texts can be found among thousands without
 //! comparing every pair of texts word by word. Banding (`BANDS` of `ROWS`) gives the
 //! candidate pairs.
 

@@ -1,6 +1,6 @@
 //! Markdown rendering of a report, and fitting a report to its token budget.
 //!
-//! [`fit_to_budget`] trims a report step by step until both its markdown and its JSON fit
+//! [`fit_to_budget`](crate::render::fit_to_budget) trims a report step by step until both its markdown and its JSON fit
 //! the budget: shorter excerpts, one exemplar per cluster, fewer references, then the
 //! lowest-ranked clusters (counted in `omitted_clusters`). Each step is a pure function of
 //! the report, so the same input gives the same output, byte for byte.

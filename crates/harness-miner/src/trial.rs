@@ -1,6 +1,6 @@
 //! A trial as the miner sees it: the actions it took (tool, command, cleaned output, exit
 //! code, error), the interventions it met, how it ended and how the verifier scored it (class
-//! and reward only). Built from a [`TrialTrace`], ours or imported; nothing here needs a
+//! and reward only). Built from a `TrialTrace`, ours or imported; nothing here needs a
 //! harness or middleware events to be present.
 //!
 //! Consecutive identical steps (same call, same result) collapse into one action with a

@@ -8,6 +8,10 @@ use harness_core::shell_words;
 use super::{BehaviourTag, Detector, Finding};
 use crate::trial::{Action, TrialView};
 
+/// How the error text of a finding names the missing program (the cluster's error keeps it
+/// after normalization: program names hold no digits or paths).
+pub const MISSING_PROGRAM_PREFIX: &str = "command not found: ";
+
 /// Finds programs the environment lacks.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CommandNotFound;
@@ -114,7 +118,7 @@ impl Detector for CommandNotFound {
             };
             findings.push(
                 Finding::new(self.tag(), vec![action.seq], detail)
-                    .with_error(format!("command not found: {missing}")),
+                    .with_error(format!("{MISSING_PROGRAM_PREFIX}{missing}")),
             );
         }
         findings

@@ -30,7 +30,7 @@ mod timeouts;
 mod unverified_finish;
 
 pub use argument_errors::RepeatedArgumentErrors;
-pub use command_not_found::CommandNotFound;
+pub use command_not_found::{CommandNotFound, MISSING_PROGRAM_PREFIX};
 pub use context_flooding::ContextFlooding;
 pub use context_overflow::ContextOverflow;
 pub use exploration::ExplorationWithoutProgress;

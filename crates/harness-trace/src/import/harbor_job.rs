@@ -174,8 +174,13 @@ pub fn parse(
                 .unwrap_or("exception")
                 .to_owned()
         });
+    // Our own exports record how the loop ended under the root's `extra`.
+    let exported = root
+        .pointer("/extra/finish/status")
+        .and_then(Value::as_str)
+        .and_then(FinishStatus::parse);
     let status = match exception.as_deref() {
-        None => FinishStatus::Finished,
+        None => exported.unwrap_or(FinishStatus::Finished),
         Some(e) if e.to_lowercase().contains("timeout") => FinishStatus::Timeout,
         Some(e) if e.to_lowercase().contains("context") => FinishStatus::ContextOverflow,
         Some(_) => FinishStatus::AgentError,
@@ -273,13 +278,24 @@ fn agent_step(
         .map(|r| r.iter().collect())
         .unwrap_or_default();
     for request in requests {
-        let content = results
+        let result = results
             .iter()
-            .find(|r| r.get("source_call_id").and_then(Value::as_str) == Some(request.id.as_str()))
+            .find(|r| r.get("source_call_id").and_then(Value::as_str) == Some(request.id.as_str()));
+        let content = result
             .and_then(|r| r.get("content"))
             .map(text_of)
             .unwrap_or_default();
-        let exit_code = stated_exit_code(&content);
+        // Our own exports say exit code, error and duration under the result's `extra`.
+        let extra = |key: &str| result.and_then(|r| r.get("extra")).and_then(|e| e.get(key));
+        let exit_code = extra("exit_code")
+            .and_then(Value::as_i64)
+            .and_then(|c| i32::try_from(c).ok())
+            .or_else(|| stated_exit_code(&content));
+        let error = extra("error")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| refusal(&content, exit_code));
+        let duration_ms = extra("duration_ms").and_then(Value::as_u64).unwrap_or(0);
         let output = builder.output(content);
         builder.push(
             ts,
@@ -289,11 +305,31 @@ fn agent_step(
                 arguments: request.arguments,
                 output,
                 exit_code,
-                duration_ms: 0,
-                error: None,
+                duration_ms,
+                error,
             }),
         );
     }
+}
+
+/// The first line of a result that reads as a refused call (no exit code, and it starts
+/// with `invalid argument`, `error`, `unknown tool` ...): the call never ran.
+fn refusal(content: &str, exit_code: Option<i32>) -> Option<String> {
+    if exit_code.is_some() {
+        return None;
+    }
+    let first = content.lines().find(|l| !l.trim().is_empty())?.trim();
+    let lower = first.to_lowercase();
+    [
+        "invalid argument",
+        "error",
+        "unknown tool",
+        "failed to parse",
+        "tool error",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+    .then(|| first.chars().take(300).collect())
 }
 
 /// An exit code the text states: `[exit code N]`, `<returncode>N</returncode>`,

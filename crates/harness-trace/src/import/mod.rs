@@ -1,9 +1,9 @@
 //! Importers: traces of agents we did not run, turned into our trace model so that they can
 //! be stored, searched and mined like our own.
 //!
-//! - [`mini_swe`]: mini-swe-agent trajectories (`*.traj.json`, formats `mini-swe-agent-1`
-//!   and `mini-swe-agent-1.1`), outcomes from a sidecar ([`outcomes`]).
-//! - [`harbor_job`]: Harbor job folders (ATIF `agent/trajectory.json` per trial, the outcome
+//! - [`mini_swe`](crate::import::mini_swe): mini-swe-agent trajectories (`*.traj.json`, formats `mini-swe-agent-1`
+//!   and `mini-swe-agent-1.1`), outcomes from a sidecar ([`outcomes`](crate::import::outcomes)).
+//! - [`harbor_job`](crate::import::harbor_job): Harbor job folders (ATIF `agent/trajectory.json` per trial, the outcome
 //!   from the trial's `result.json`).
 //!
 //! Verifier details that come with imported data (test names in a SWE-bench `report.json`,
@@ -11,7 +11,7 @@
 //! only a reward and an outcome class enter a trace; the readers deserialize nothing else.
 //!
 //! A file that cannot be read is reported with its path and the reason
-//! ([`ImportProblem`]) and skipped; the rest imports. Parsers work on untrusted bytes and
+//! ([`ImportProblem`](crate::import::ImportProblem)) and skipped; the rest imports. Parsers work on untrusted bytes and
 //! never panic (property tests check it).
 
 pub mod harbor_job;
