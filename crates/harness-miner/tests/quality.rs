@@ -42,12 +42,3 @@ async fn clusters_match_the_ground_truth() {
         assert!(mined.report.rendered_tokens <= mined.report.budget_tokens);
     }
 }
-
-/// The miner cannot read the ground truth: the simulator is a dev-dependency only.
-#[test]
-fn the_simulator_is_not_a_dependency_of_the_library() {
-    let manifest =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
-    let dependencies = manifest.split("[dev-dependencies]").next().unwrap();
-    assert!(!dependencies.contains("harness-sim"), "{dependencies}");
-}
