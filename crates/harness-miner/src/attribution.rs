@@ -175,6 +175,9 @@ pub struct PassTraits {
     pub largest_output: u64,
     /// Programs it ran.
     pub programs: BTreeSet<String>,
+    /// Behaviour tags the detectors found in it (a behaviour as common in passing trials
+    /// explains no failure).
+    pub tags: BTreeSet<String>,
 }
 
 impl PassTraits {
@@ -205,6 +208,7 @@ impl PassTraits {
                 .iter()
                 .flat_map(|a| a.facts.programs.iter().cloned())
                 .collect(),
+            tags: BTreeSet::new(),
         }
     }
 }

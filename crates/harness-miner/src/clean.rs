@@ -101,7 +101,11 @@ pub fn strip_ansi(text: &str) -> String {
     out
 }
 
-/// Runs of two or more identical lines written once, followed by `[line repeated N times]`.
+/// Shortest run of identical lines that is collapsed.
+const MIN_RUN: usize = 3;
+
+/// Runs of [`MIN_RUN`] or more identical non-blank lines written once, followed by
+/// `[line repeated N times]`; shorter runs and blank lines are kept as they are.
 pub fn collapse_repeated_lines(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut lines = text.split('\n').peekable();
@@ -112,12 +116,16 @@ pub fn collapse_repeated_lines(text: &str) -> String {
             lines.next();
             count += 1;
         }
-        if !first {
-            out.push('\n');
+        let collapse = count >= MIN_RUN && !line.trim().is_empty();
+        let copies = if collapse { 1 } else { count };
+        for _ in 0..copies {
+            if !first {
+                out.push('\n');
+            }
+            first = false;
+            out.push_str(line);
         }
-        first = false;
-        out.push_str(line);
-        if count > 1 {
+        if collapse {
             out.push_str(&format!("\n[line repeated {count} times]"));
         }
     }
@@ -142,10 +150,8 @@ mod tests {
             collapse_repeated_lines("a\nb\nb\nb\nc"),
             "a\nb\n[line repeated 3 times]\nc"
         );
-        assert_eq!(
-            collapse_repeated_lines("a\na"),
-            "a\n[line repeated 2 times]"
-        );
+        assert_eq!(collapse_repeated_lines("a\na"), "a\na");
+        assert_eq!(collapse_repeated_lines("a\n\n\n\nb"), "a\n\n\n\nb");
         assert_eq!(collapse_repeated_lines(""), "");
     }
 

@@ -42,6 +42,8 @@ pub struct CommandFacts {
     pub write_targets: Vec<String>,
     /// Whether it writes at all (some writes have no target we can name).
     pub writes: bool,
+    /// Whether all it writes is deleting files (`rm`, `rmdir`): clean-up, nothing to check.
+    pub deletes_only: bool,
     /// Whether every simple command only changes shell state (`cd`, `export`, ...).
     pub state_only: bool,
     /// Directory it changes to (`cd DIR`), the last one.
@@ -71,6 +73,13 @@ impl CommandFacts {
             push_unique(&mut facts.write_targets, target);
         }
         facts.uses_vars = used_vars(command);
+        facts.deletes_only = facts.writes
+            && facts.write_targets.is_empty()
+            && commands.iter().all(|words| {
+                words
+                    .first()
+                    .is_some_and(|p| matches!(p.as_str(), "rm" | "rmdir" | "cd"))
+            });
         let piped = shell_words::lex(command)
             .tokens
             .iter()
@@ -307,6 +316,9 @@ mod tests {
         assert!(CommandFacts::of_shell("sudo mkdir -p /opt/x").writes);
         assert!(CommandFacts::of_shell("pip install numpy").writes);
         assert!(CommandFacts::of_shell("git checkout -- a.py").writes);
+        assert!(CommandFacts::of_shell("rm -f a.py b.py").deletes_only);
+        assert!(!CommandFacts::of_shell("rm a && echo x > b").deletes_only);
+        assert!(!CommandFacts::of_shell("ls").deletes_only);
         assert_eq!(
             CommandFacts::of_shell("cp a.txt /app/b.txt").write_targets,
             ["/app/b.txt"]

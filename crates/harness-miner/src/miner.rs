@@ -272,10 +272,18 @@ impl<'a> Accumulator<'a> {
         self.tasks.insert(view.task_id.clone());
         if view.is_pass() {
             self.passed += 1;
+            let mut traits = PassTraits::of(&view);
+            traits.tags = self
+                .miner
+                .detectors
+                .iter()
+                .flat_map(|d| d.detect(&view))
+                .map(|f| f.tag.to_string())
+                .collect();
             self.passing
                 .entry(view.task_id.clone())
                 .or_default()
-                .push(PassTraits::of(&view));
+                .push(traits);
         } else if view.is_failure() {
             self.signatures
                 .push(FailureSignature::of(&view, &self.miner.detectors));
@@ -297,6 +305,11 @@ impl<'a> Accumulator<'a> {
         for signature in &self.signatures {
             for tag in &signature.tags {
                 *report.behaviours.entry(tag.to_string()).or_default() += 1;
+            }
+        }
+        for traits in self.passing.values().flatten() {
+            for tag in &traits.tags {
+                *report.passing_behaviours.entry(tag.clone()).or_default() += 1;
             }
         }
         report.clusters = clusters
@@ -383,6 +396,11 @@ impl<'a> Accumulator<'a> {
             outcomes,
             terminals,
             components,
+            passing_with_behaviour: passing
+                .iter()
+                .filter(|t| t.tags.contains(cluster.tag.as_str()))
+                .count(),
+            passing_trials: passing.len(),
             preserve: {
                 let mut preserve = installed_alternatives(cluster, &passing);
                 preserve.extend(shared_behaviours(&passing));

@@ -168,6 +168,8 @@ mod tests {
                 outcomes: Default::default(),
                 terminals: Default::default(),
                 components: Vec::new(),
+                passing_with_behaviour: 0,
+                passing_trials: 0,
                 preserve: Vec::new(),
                 exemplars: Vec::new(),
                 trials: Vec::new(),

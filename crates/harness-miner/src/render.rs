@@ -49,6 +49,14 @@ pub fn render_markdown(report: &WeaknessReport) -> String {
             .collect();
         let _ = writeln!(out, "\nBehaviours in failed trials: {}.", counts.join(", "));
     }
+    if !report.passing_behaviours.is_empty() {
+        let counts: Vec<String> = report
+            .passing_behaviours
+            .iter()
+            .map(|(tag, n)| format!("{tag} {n}"))
+            .collect();
+        let _ = writeln!(out, "In passing trials: {}.", counts.join(", "));
+    }
     for cluster in &report.clusters {
         render_cluster(&mut out, cluster);
     }
@@ -72,9 +80,11 @@ fn render_cluster(out: &mut String, c: &ClusterReport) {
     };
     let _ = writeln!(
         out,
-        "Outcomes: {}. Ended: {}.",
+        "Outcomes: {}. Ended: {}. Passing trials of these tasks showing it too: {} of {}.",
         counts(&c.outcomes),
-        counts(&c.terminals)
+        counts(&c.terminals),
+        c.passing_with_behaviour,
+        c.passing_trials
     );
     let more_tasks = c.tasks_affected.saturating_sub(c.tasks.len());
     let _ = writeln!(

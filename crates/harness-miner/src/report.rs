@@ -168,6 +168,11 @@ pub struct ClusterReport {
     pub terminals: BTreeMap<String, usize>,
     /// Components that could address it, with reasons.
     pub components: Vec<Attribution>,
+    /// Passing trials of the same tasks that show the behaviour too: a behaviour as common
+    /// in passes as in failures explains little.
+    pub passing_with_behaviour: usize,
+    /// Passing trials of the same tasks.
+    pub passing_trials: usize,
     /// What passing trials of the same tasks share: what an edit must preserve.
     pub preserve: Vec<String>,
     /// Example trials with bounded excerpts.
@@ -201,6 +206,8 @@ pub struct WeaknessReport {
     pub clustered: usize,
     /// Behaviour tags over all failed trials, counted (reported clusters or not).
     pub behaviours: BTreeMap<String, usize>,
+    /// The same over all passing trials: a behaviour as common there explains little.
+    pub passing_behaviours: BTreeMap<String, usize>,
     /// The budget of the rendered report, in estimated tokens.
     pub budget_tokens: usize,
     /// Estimated tokens of the rendered markdown.
@@ -224,6 +231,7 @@ impl WeaknessReport {
             excluded: 0,
             clustered: 0,
             behaviours: BTreeMap::new(),
+            passing_behaviours: BTreeMap::new(),
             budget_tokens,
             rendered_tokens: 0,
             clusters: Vec::new(),

@@ -1,5 +1,7 @@
 //! `finish_without_verification`: the agent finished right after its last write, with no
 //! call after it that could have checked the result (running, testing or reading it).
+//! Deleting files (`rm` of scratch scripts) after the check is clean-up and does not count
+//! as the last write.
 
 use super::{BehaviourTag, Detector, Finding, shorten};
 use crate::trial::TrialView;
@@ -20,9 +22,12 @@ impl Detector for FinishWithoutVerification {
             return Vec::new();
         }
         let work = trial.work_actions();
-        // The last write attempted, whether it worked or not: a failed write needs a check
-        // all the more.
-        let Some(last_write) = work.iter().rposition(|a| a.facts.writes) else {
+        // The last write attempted, whether it worked or not (a failed write needs a check
+        // all the more); deleting scratch files is clean-up, not a change to check.
+        let Some(last_write) = work
+            .iter()
+            .rposition(|a| a.facts.writes && !a.facts.deletes_only)
+        else {
             return Vec::new();
         };
         let checked = work[last_write + 1..]
