@@ -136,3 +136,25 @@ async fn malformed_trajectory_is_named_and_skipped() {
         report.problems[0]
     );
 }
+
+#[test]
+fn format_1_1_actions_are_the_commands() {
+    let doc = br#"{"instance_id": "v11", "trajectory_format": "mini-swe-agent-1.1", "info": {"exit_status": "Submitted"},
+        "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "task"},
+                     {"role": "assistant", "content": "THOUGHT: list", "extra": {"actions": [{"command": "ls -la"}], "cost": 0.02}},
+                     {"role": "user", "content": "<returncode>0</returncode>\n<output>\nfile\n</output>"}]}"#;
+    let trial = harness_trace::import::mini_swe::parse(
+        doc,
+        "",
+        &Outcomes::none(),
+        &ImportOptions::new("r"),
+    )
+    .unwrap();
+    let call = trial.trace.tool_calls().next().unwrap();
+    assert_eq!(call.arguments["command"], "ls -la");
+    assert_eq!(call.exit_code, Some(0));
+    assert_eq!(
+        trial.trace.model_calls().next().unwrap().cost_usd,
+        Some(0.02)
+    );
+}

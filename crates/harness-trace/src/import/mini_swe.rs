@@ -10,7 +10,7 @@
 //!
 //! Mapping: each assistant message is a model call (its input the messages since the
 //! previous one) whose response requests one `bash` call with the command of its fenced
-//! block; the next user message is that call's result (`<returncode>N</returncode>` and
+//! block (or of its `extra.actions` in format 1.1); the next user message is that call's result (`<returncode>N</returncode>` and
 //! `<output>...</output>`), or, when the action could not be parsed (no block, or several),
 //! a call refused for its arguments with the format error as its error. The final
 //! submission (`echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT ...` or
@@ -163,7 +163,8 @@ pub fn parse(
             "assistant" => {
                 turn += 1;
                 let id = format!("call_{turn}");
-                let actions = bash_blocks(&content);
+                // Format 1.1 lists the parsed actions; older files have only the text.
+                let actions = listed_actions(message).unwrap_or_else(|| bash_blocks(&content));
                 let (request, call) = match actions.as_slice() {
                     [command] => {
                         let name = if is_submission(command) {
@@ -280,6 +281,24 @@ fn observation(
         duration_ms: 0,
         error,
     })
+}
+
+/// The commands of a message's `extra.actions` (format 1.1): strings, or objects with a
+/// `command` (or `action`) string. `None` when the message has no such list.
+fn listed_actions(message: &Value) -> Option<Vec<String>> {
+    let actions = message.pointer("/extra/actions")?.as_array()?;
+    let commands: Vec<String> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Value::String(command) => Some(command.clone()),
+            other => other
+                .get("command")
+                .or_else(|| other.get("action"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        })
+        .collect();
+    (!commands.is_empty()).then_some(commands)
 }
 
 fn is_submission(command: &str) -> bool {
