@@ -217,7 +217,19 @@ pub fn fit_to_budget(report: &mut WeaknessReport) -> String {
         report.clusters.pop();
         report.omitted_clusters += 1;
     }
-    let markdown = render_markdown(report);
+    if size(report) > budget {
+        report.behaviours.clear();
+        report.passing_behaviours.clear();
+    }
+    let mut markdown = render_markdown(report);
+    // A budget smaller than the summary itself: the markdown is cut to it.
+    let max_bytes = report.budget_tokens * 4;
+    if markdown.len() > max_bytes {
+        markdown = harness_core::clip_head_tail(&markdown, max_bytes.saturating_sub(40), 0);
+        while markdown.len() > max_bytes {
+            markdown.pop();
+        }
+    }
     report.rendered_tokens = estimate_tokens(&markdown);
     markdown
 }
@@ -242,5 +254,23 @@ fn shrink(
         cluster.trials.truncate(trials);
         cluster.tasks.truncate(tasks);
         cluster.preserve.truncate(tasks);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scope::MineScope;
+
+    #[test]
+    fn even_a_tiny_budget_is_kept() {
+        let mut report = WeaknessReport::empty(MineScope::default(), 20);
+        report
+            .behaviours
+            .insert("exact_repeat_after_failure".into(), 3);
+        let markdown = fit_to_budget(&mut report);
+        assert!(estimate_tokens(&markdown) <= 20, "{markdown}");
+        assert!(report.rendered_tokens <= 20);
+        assert!(report.behaviours.is_empty());
     }
 }
