@@ -636,7 +636,8 @@ impl Episode {
             }
             if self.explore_next < self.explore.len() {
                 let command = self.explore[self.explore_next].clone();
-                if self.explore_next == 0 {
+                // Looks the model needs are not a pathology; only an over-explorer's are.
+                if self.explore_next == 0 && self.active(Pathology::OverExplore) {
                     self.truth.fired(
                         Pathology::OverExplore,
                         format!(

@@ -377,6 +377,11 @@ async fn reading_stopped_before_it_is_useful_costs_a_step() {
     talk.note("[loop_breaker] enough looking");
     let seen = talk.commands_until_finish("[exit code 0]").await;
     let t = truth(dir.path());
+    assert!(
+        t.fired.is_empty(),
+        "looks it needs are no pathology: {:?}",
+        t.fired
+    );
     assert_eq!(t.costs.len(), 1, "{:?}", t.costs);
     assert_eq!(
         (t.costs[0].kind.as_str(), t.costs[0].by.as_str()),

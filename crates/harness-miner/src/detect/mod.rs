@@ -153,7 +153,7 @@ pub struct DetectorConfig {
 impl Default for DetectorConfig {
     fn default() -> Self {
         Self {
-            exploration_run: 12,
+            exploration_run: 16,
             flood_output_bytes: 16 * 1024,
             flood_outputs: 3,
             dump_bytes: 2048,

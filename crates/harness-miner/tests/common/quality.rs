@@ -21,7 +21,7 @@ use harness_tasks::{JobOptions, JobRunner, Suite, TaskSelection};
 use harness_trace::RunStore;
 
 /// The shipped profiles.
-pub const PROFILES: [&str; 3] = ["explorer", "retrier", "forgetter"];
+pub const PROFILES: [&str; 4] = ["explorer", "retrier", "forgetter", "surveyor"];
 
 /// The miner's tags that stand for each pathology (scoring code only).
 pub fn tags_of(pathology: Pathology) -> &'static [&'static str] {
