@@ -188,6 +188,18 @@ async fn run_async(args: RunArgs) -> ExitCode {
         Err(e) => return bad_input(e),
     };
     let run_dir = out.join(&job_name);
+    // A new job claims its folder before anything is written there: of several runs racing
+    // for one name, exactly one gets it (the `.lock` it leaves keeps the others out), and the
+    // evaluator then continues the folder as its own.
+    if args.resume.is_none() {
+        match harness_tasks::layout::JobDir::create(&out, &job_name) {
+            Ok(claim) => drop(claim),
+            Err(TaskError::Io { path, source }) => {
+                return bad_input(format!("{}: {source}", path.display()));
+            }
+            Err(e) => return bad_input(e),
+        }
+    }
     let budget = match budget(&args) {
         Ok(b) => b,
         Err(e) => return bad_input(e),
@@ -345,7 +357,7 @@ async fn run_async(args: RunArgs) -> ExitCode {
 }
 
 /// Remove a new job folder that nothing ran in (a plan refused before it started): it holds at
-/// most an empty ledger, and leaving it would take the job name.
+/// most its claim (`.lock`) and an empty ledger, and leaving it would take the job name.
 fn discard_unstarted(dir: &std::path::Path) {
     if dir.join(harness_tasks::layout::CONFIG_JSON).exists() {
         return;
@@ -354,6 +366,7 @@ fn discard_unstarted(dir: &std::path::Path) {
     if std::fs::metadata(&ledger).is_ok_and(|m| m.len() == 0) {
         let _ = std::fs::remove_file(&ledger);
     }
+    let _ = std::fs::remove_file(dir.join(harness_tasks::layout::LOCK_FILE));
     // Only an empty folder goes.
     let _ = std::fs::remove_dir(dir);
 }
