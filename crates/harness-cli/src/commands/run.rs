@@ -188,18 +188,6 @@ async fn run_async(args: RunArgs) -> ExitCode {
         Err(e) => return bad_input(e),
     };
     let run_dir = out.join(&job_name);
-    // A new job claims its folder before anything is written there: of several runs racing
-    // for one name, exactly one gets it (the `.lock` it leaves keeps the others out), and the
-    // evaluator then continues the folder as its own.
-    if args.resume.is_none() {
-        match harness_tasks::layout::JobDir::create(&out, &job_name) {
-            Ok(claim) => drop(claim),
-            Err(TaskError::Io { path, source }) => {
-                return bad_input(format!("{}: {source}", path.display()));
-            }
-            Err(e) => return bad_input(e),
-        }
-    }
     let budget = match budget(&args) {
         Ok(b) => b,
         Err(e) => return bad_input(e),
@@ -260,6 +248,18 @@ async fn run_async(args: RunArgs) -> ExitCode {
             return ExitCode::from(INTERNAL);
         }
     };
+    // A new job claims its folder once the job is known to be valid, before anything is written there: of several runs racing
+    // for one name, exactly one gets it (the `.lock` it leaves keeps the others out), and the
+    // evaluator then continues the folder as its own.
+    if args.resume.is_none() {
+        match harness_tasks::layout::JobDir::create(&out, &job_name) {
+            Ok(claim) => drop(claim),
+            Err(TaskError::Io { path, source }) => {
+                return bad_input(format!("{}: {source}", path.display()));
+            }
+            Err(e) => return bad_input(e),
+        }
+    }
     // The job's own journal is its cache: a resume skips what it scored.
     let cache = match ScoreCache::over_job(&run_dir) {
         Ok(c) => Arc::new(c),
