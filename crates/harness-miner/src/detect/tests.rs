@@ -108,7 +108,7 @@ fn exact_repeat_after_failure() {
 
 #[test]
 fn exploration_without_progress() {
-    let reads: Vec<String> = (0..14)
+    let reads: Vec<String> = (0..18)
         .map(|i| format!("sed -n '{i},+5p' data.csv"))
         .collect();
     let calls: Vec<(&str, i32, &str)> = reads.iter().map(|c| (c.as_str(), 0, "a,b")).collect();
