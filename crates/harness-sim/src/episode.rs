@@ -136,10 +136,10 @@ pub struct Episode {
 /// Which cost a roll is for.
 #[derive(Debug, Clone, Copy)]
 enum Roll {
-    Distraction = 0,
-    FalseBlock = 1,
-    Compaction = 2,
-    TrivialCheck = 3,
+    Distraction,
+    FalseBlock,
+    Compaction,
+    TrivialCheck,
 }
 
 impl Episode {
