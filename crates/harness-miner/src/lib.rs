@@ -60,7 +60,10 @@ pub use error::MinerError;
 pub use miner::{MinerConfig, StoreMiner, WeaknessMiner};
 pub use qa::{QaConfig, QuestionAnswerer, TokenMeter};
 pub use render::render_markdown;
-pub use report::{ClusterReport, Exemplar, ReportFormat, WeaknessReport};
+pub use report::{
+    ClusterReport, Exemplar, PassingProfile, ReportFormat, Spread, StepExcerpt, TraceRef,
+    WeaknessReport,
+};
 pub use scope::{MinableSplit, MineScope};
 pub use signature::{FailureSignature, TerminalCondition};
 pub use tokens::{DEFAULT_BUDGET_TOKENS, estimate_tokens};

@@ -24,7 +24,7 @@ use crate::clean::Cleaner;
 use crate::cluster::{Cluster, ClusterConfig, cluster_failures};
 use crate::detect::{Detector, DetectorConfig, builtin_detectors};
 use crate::render::fit_to_budget;
-use crate::report::{ClusterReport, Exemplar, WeaknessReport};
+use crate::report::{ClusterReport, Exemplar, PassingProfile, Spread, WeaknessReport};
 use crate::scope::MineScope;
 use crate::signature::FailureSignature;
 use crate::tokens::DEFAULT_BUDGET_TOKENS;
@@ -317,6 +317,15 @@ impl<'a> Accumulator<'a> {
             .enumerate()
             .map(|(i, c)| self.cluster_report(i + 1, c))
             .collect();
+        let passing: Vec<&PassTraits> = self.passing.values().flatten().collect();
+        let clean: Vec<&&PassTraits> = passing.iter().filter(|t| t.tags.is_empty()).collect();
+        report.passing_profile = PassingProfile {
+            calls: Spread::of(passing.iter().map(|t| t.calls as u64)),
+            clean_first_write: Spread::of(
+                clean.iter().filter_map(|t| t.first_write.map(|w| w as u64)),
+            ),
+            clean_trials: clean.len(),
+        };
         report.clustered = clusters
             .iter()
             .flat_map(|c| c.members.iter().copied())
@@ -406,6 +415,7 @@ impl<'a> Accumulator<'a> {
                 preserve.extend(shared_behaviours(&passing));
                 preserve
             },
+            substitutes: substitutes(cluster, &members, &passing),
             exemplars,
             trials: members
                 .iter()
@@ -442,6 +452,64 @@ fn installed_alternatives(cluster: &Cluster, passing: &[&PassTraits]) -> Vec<Str
         "uses {} where failures called the missing `{missing}`",
         names.join(", ")
     )]
+}
+
+/// For a cluster of one missing program, the substitutions passing trials of the same tasks
+/// support: an installed program whose name contains the missing one or is contained in it
+/// (`awk` for `gawk`), or, for a missing program used as a prefix of another program the
+/// passing trials ran (`sudo chmod ...`), dropping the prefix.
+fn substitutes(
+    cluster: &Cluster,
+    members: &[&FailureSignature],
+    passing: &[&PassTraits],
+) -> Vec<harness_core::Substitution> {
+    let Some(missing) = cluster
+        .error
+        .as_deref()
+        .and_then(|e| e.strip_prefix(crate::detect::MISSING_PROGRAM_PREFIX))
+    else {
+        return Vec::new();
+    };
+    let ran: BTreeSet<&str> = passing
+        .iter()
+        .flat_map(|t| t.programs.iter())
+        .map(String::as_str)
+        .collect();
+    let renames: Vec<&str> = ran
+        .iter()
+        .copied()
+        .filter(|p| *p != missing && p.len() >= 2 && (missing.contains(p) || p.contains(missing)))
+        .collect();
+    if let [only] = renames.as_slice() {
+        return vec![harness_core::Substitution {
+            from: missing.to_owned(),
+            to: (*only).to_owned(),
+        }];
+    }
+    if !renames.is_empty() {
+        // Several candidates: the evidence does not say which one; a hint would guess.
+        return Vec::new();
+    }
+    let prefix_of_a_program = members.iter().any(|m| {
+        m.evidence_for(&cluster.tag)
+            .into_iter()
+            .flat_map(|e| e.excerpts.iter())
+            .any(|step| {
+                let words = harness_core::shell_words::words(&step.call);
+                words
+                    .iter()
+                    .position(|w| w == missing)
+                    .and_then(|i| words.get(i + 1))
+                    .is_some_and(|next| ran.contains(next.as_str()))
+            })
+    });
+    if prefix_of_a_program {
+        return vec![harness_core::Substitution {
+            from: format!("{missing} "),
+            to: String::new(),
+        }];
+    }
+    Vec::new()
 }
 
 fn round3(x: f64) -> f64 {

@@ -173,6 +173,7 @@ mod tests {
                 preserve: Vec::new(),
                 exemplars: Vec::new(),
                 trials: Vec::new(),
+                substitutes: Vec::new(),
                 analysis: None,
             });
         }

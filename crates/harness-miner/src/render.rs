@@ -57,6 +57,22 @@ pub fn render_markdown(report: &WeaknessReport) -> String {
             .collect();
         let _ = writeln!(out, "In passing trials: {}.", counts.join(", "));
     }
+    let profile = &report.passing_profile;
+    if let Some(calls) = &profile.calls {
+        let _ = write!(
+            out,
+            "Passing trials made {}-{} tool calls (median {}, 90th percentile {}).",
+            calls.min, calls.max, calls.p50, calls.p90
+        );
+        if let Some(first) = &profile.clean_first_write {
+            let _ = write!(
+                out,
+                " The {} with no flagged behaviour wrote first at call {}-{} (median {}).",
+                profile.clean_trials, first.min, first.max, first.p50
+            );
+        }
+        let _ = writeln!(out);
+    }
     for cluster in &report.clusters {
         render_cluster(&mut out, cluster);
     }
@@ -107,6 +123,20 @@ fn render_cluster(out: &mut String, c: &ClusterReport) {
         for a in &c.components {
             let _ = writeln!(out, "- {}: {}", component_name(a.component), a.reason);
         }
+    }
+    if !c.substitutes.is_empty() {
+        let subs: Vec<String> = c
+            .substitutes
+            .iter()
+            .map(|s| {
+                if s.to.is_empty() {
+                    format!("drop `{}`", s.from.trim_end())
+                } else {
+                    format!("`{}` instead of `{}`", s.to, s.from)
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "\nPassing trials suggest: {}.", subs.join("; "));
     }
     if !c.preserve.is_empty() {
         let _ = writeln!(

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use harness_core::Substitution;
 use harness_trace::BlobRef;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -179,9 +180,63 @@ pub struct ClusterReport {
     pub exemplars: Vec<Exemplar>,
     /// References to member trials (at most a few; `failures` counts them all).
     pub trials: Vec<TraceRef>,
+    /// Installed alternatives to a missing program, as substitutions (`gawk` -> `awk`, or
+    /// `sudo ` dropped), when passing trials of the same tasks show them: the environment
+    /// fact a memory hint could carry. Empty for other clusters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub substitutes: Vec<Substitution>,
     /// The answer of the optional question-answering layer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<String>,
+}
+
+/// A few order statistics of a count over trials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Spread {
+    /// Trials counted.
+    pub n: usize,
+    /// Smallest value.
+    pub min: u64,
+    /// Median (the lower middle value for an even count).
+    pub p50: u64,
+    /// 90th percentile (nearest rank).
+    pub p90: u64,
+    /// Largest value.
+    pub max: u64,
+}
+
+impl Spread {
+    /// The spread of `values` (`None` when empty).
+    pub fn of(values: impl IntoIterator<Item = u64>) -> Option<Self> {
+        let mut v: Vec<u64> = values.into_iter().collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_unstable();
+        let rank = |q: f64| v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+        Some(Self {
+            n: v.len(),
+            min: v[0],
+            p50: rank(0.5),
+            p90: rank(0.9),
+            max: v[v.len() - 1],
+        })
+    }
+}
+
+/// How passing trials went: the evidence a parameter (a call budget, a warning threshold) is
+/// derived from, so an edit does not cut off what succeeding trials need.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PassingProfile {
+    /// Tool calls per passing trial.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls: Option<Spread>,
+    /// Position of the first write (1-based) in passing trials in which no detector found
+    /// anything: how much looking around a clean success needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clean_first_write: Option<Spread>,
+    /// Passing trials in which no detector found anything.
+    pub clean_trials: usize,
 }
 
 /// The miner's output.
@@ -216,6 +271,9 @@ pub struct WeaknessReport {
     pub clusters: Vec<ClusterReport>,
     /// Clusters that recurred but did not fit the budget.
     pub omitted_clusters: usize,
+    /// How passing trials went (calls, first writes).
+    #[serde(default)]
+    pub passing_profile: PassingProfile,
 }
 
 impl WeaknessReport {
@@ -236,6 +294,7 @@ impl WeaknessReport {
             rendered_tokens: 0,
             clusters: Vec::new(),
             omitted_clusters: 0,
+            passing_profile: PassingProfile::default(),
         }
     }
 
@@ -250,5 +309,19 @@ impl WeaknessReport {
             .iter()
             .filter(|c| c.trials.iter().any(|t| t.trial_id == trial_id))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Spread;
+
+    #[test]
+    fn spread_takes_nearest_rank_order_statistics() {
+        assert_eq!(Spread::of(Vec::<u64>::new()), None);
+        let s = Spread::of([9, 1, 5, 3, 7, 2, 8, 4, 6, 10]).unwrap();
+        assert_eq!((s.n, s.min, s.p50, s.p90, s.max), (10, 1, 5, 9, 10));
+        let one = Spread::of([4]).unwrap();
+        assert_eq!((one.min, one.p50, one.p90, one.max), (4, 4, 4, 4));
     }
 }
