@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::Command;
+use std::path::Path;
 
 const FORBIDDEN: &[&str] = &[
     "rusqlite",
@@ -19,23 +19,12 @@ const FORBIDDEN: &[&str] = &[
 
 #[test]
 fn no_heavy_crate_and_no_simulator_is_a_dependency() {
-    let output = Command::new(env!("CARGO"))
-        .args(["tree", "--offline", "-p", "harness-miner", "-e", "normal"])
-        .args(["--prefix", "none", "--format", "{p}"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let names = harness_testkit::normal_dependencies(
+        env!("CARGO"),
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        env!("CARGO_PKG_NAME"),
+        &[],
     );
-    let names: Vec<String> = String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_owned)
-        .collect();
     assert!(names.iter().any(|n| n == "harness-trace"), "{names:?}");
     let found: Vec<&String> = names
         .iter()

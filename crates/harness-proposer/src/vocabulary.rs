@@ -7,6 +7,7 @@
 //! identifier belongs to) and finds such identifiers in a text.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::sync::LazyLock;
 
 use harness_types::Split;
@@ -68,6 +69,24 @@ impl TaskVocabulary {
                 .or_default()
                 .insert(id.to_owned());
         }
+    }
+
+    /// Add a task whose files are in `environment` (a task's environment folder: what the
+    /// agent finds in its working directory). Unreadable entries are skipped.
+    pub fn add_task_dir(&mut self, id: &str, split: Split, instruction: &str, environment: &Path) {
+        let files: Vec<String> = walkdir::WalkDir::new(environment)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .filter_map(|e| {
+                e.path()
+                    .strip_prefix(environment)
+                    .ok()
+                    .map(|p| p.display().to_string())
+            })
+            .collect();
+        let files: Vec<&str> = files.iter().map(String::as_str).collect();
+        self.add_task(id, split, &[instruction], &files);
     }
 
     /// Tasks known.

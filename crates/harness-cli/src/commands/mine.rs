@@ -126,16 +126,9 @@ fn parse_split(text: &str) -> Result<MinableSplit, String> {
 
 /// Run `harness mine`.
 pub fn run(args: MineArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::output::runtime() {
         Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::from(INTERNAL);
-        }
+        Err(code) => return code,
     };
     runtime.block_on(mine(args))
 }

@@ -12,6 +12,7 @@ mod fmt;
 mod lineage;
 mod mine;
 mod output;
+mod propose;
 mod run;
 mod schema;
 mod sim;
@@ -59,6 +60,8 @@ enum Command {
     Lineage(lineage::LineageCommand),
     /// Mine a run's failed trials into a ranked, token-budgeted weakness report.
     Mine(mine::MineArgs),
+    /// Proposals for a harness from the weakness report of its trials in a run.
+    Propose(propose::ProposeArgs),
     /// The simulated model: list its shipped profiles.
     #[command(subcommand)]
     Sim(sim::SimCommand),
@@ -76,6 +79,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Traces(cmd) => traces::run(cmd),
         Command::Lineage(cmd) => lineage::run(cmd),
         Command::Mine(args) => mine::run(args),
+        Command::Propose(args) => propose::run(args),
         Command::Sim(cmd) => sim::run(cmd),
     }
 }

@@ -78,3 +78,16 @@ pub fn report_error(error: &dyn std::fmt::Display, bad_input: bool) -> ExitCode 
     eprintln!("error: {error}");
     ExitCode::from(if bad_input { BAD_INPUT } else { INTERNAL })
 }
+
+/// The multi-threaded runtime of the async commands (two workers), or the exit code after
+/// saying why it could not start.
+pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the runtime: {e}");
+            ExitCode::from(INTERNAL)
+        })
+}

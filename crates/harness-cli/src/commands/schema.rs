@@ -1,5 +1,5 @@
-//! `harness schema [--out DIR] [--check]`: the harness files' schemas and the weakness
-//! report's.
+//! `harness schema [--out DIR] [--check]`: the harness files' schemas, the weakness
+//! report's, and the proposer's (change lists, proposals, the remedy catalog).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,11 +22,25 @@ pub struct SchemaArgs {
 /// Write (or check) every schema file.
 pub fn run(args: SchemaArgs) -> ExitCode {
     let mut stale = 0;
-    let report = (
-        "weakness-report.schema.json",
-        harness_miner::WeaknessReport::json_schema(),
-    );
-    for (name, schema) in all_schemas().into_iter().chain([report]) {
+    let ours = [
+        (
+            "weakness-report.schema.json",
+            harness_miner::WeaknessReport::json_schema(),
+        ),
+        (
+            "change-list.schema.json",
+            harness_proposer::ChangeList::json_schema(),
+        ),
+        (
+            "proposal.schema.json",
+            harness_proposer::Proposal::json_schema(),
+        ),
+        (
+            "catalog.schema.json",
+            harness_proposer::Catalog::json_schema(),
+        ),
+    ];
+    for (name, schema) in all_schemas().into_iter().chain(ours) {
         let path = args.out.join(name);
         let text = schema_text(&schema);
         if args.check {

@@ -35,20 +35,12 @@ pub fn vocabulary() -> TaskVocabulary {
     let mut vocabulary = TaskVocabulary::new([Split::HeldIn]);
     for entry in &suite.tasks {
         let task = &entry.task;
-        let env = task.environment_dir();
-        let files: Vec<String> = walkdir::WalkDir::new(&env)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .filter_map(|e| {
-                e.path()
-                    .strip_prefix(&env)
-                    .ok()
-                    .map(|p| p.display().to_string())
-            })
-            .collect();
-        let files: Vec<&str> = files.iter().map(String::as_str).collect();
-        vocabulary.add_task(&task.id, entry.split, &[&task.instruction], &files);
+        vocabulary.add_task_dir(
+            &task.id,
+            entry.split,
+            &task.instruction,
+            &task.environment_dir(),
+        );
     }
     vocabulary
 }

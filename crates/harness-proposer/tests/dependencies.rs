@@ -1,0 +1,34 @@
+//! The proposer stays light and blind to the ground truth: its library depends on no SQLite,
+//! HTTP stack, sandbox, task runner, agent or simulator, so a user can implement `Proposer`
+//! (or use the catalog) without them, and no proposer can read the simulator's profiles.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+const FORBIDDEN: &[&str] = &[
+    "rusqlite",
+    "reqwest",
+    "hyper",
+    "harness-sandbox",
+    "harness-tasks",
+    "harness-agent",
+    "harness-sim",
+    "harness-eval",
+];
+
+#[test]
+fn no_heavy_crate_and_no_simulator_is_a_dependency() {
+    let names = harness_testkit::normal_dependencies(
+        env!("CARGO"),
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        env!("CARGO_PKG_NAME"),
+        &[],
+    );
+    assert!(names.iter().any(|n| n == "harness-miner"), "{names:?}");
+    let found: Vec<&String> = names
+        .iter()
+        .filter(|n| FORBIDDEN.contains(&n.as_str()))
+        .collect();
+    assert!(found.is_empty(), "forbidden dependencies: {found:?}");
+}
