@@ -7,7 +7,10 @@
 //!
 //! - no candidate changed it: the parent's version;
 //! - the candidates that changed it all agree: their version;
-//! - two candidates changed it differently: a [`Conflict`], reported as data with each
+//! - two candidates changed it differently, in `middleware.yaml` or `memory/hints.yaml`:
+//!   merged entry by entry (middleware instances by kind, rules by name, hints by id) when
+//!   they touched different entries, additions in the order of the candidates' ids;
+//! - otherwise two candidates changed it differently: a [`Conflict`], reported as data with each
 //!   version and the candidates behind it, and the parent's version kept in the merged
 //!   files. The loop settles a conflict by evaluating the alternatives
 //!   ([`MergeOutcome::choose`]), never by guessing.
@@ -179,6 +182,11 @@ pub fn merge(parent: &Harness, candidates: &[(String, Harness)]) -> MergeOutcome
                 files.extend(version);
                 taken.insert(unit.clone(), who.into_iter().collect());
             }
+            _ if keyed_merge(unit, original, &changed).is_some() => {
+                let (merged, who) = keyed_merge(unit, original, &changed).unwrap_or_default();
+                files.extend(merged);
+                taken.insert(unit.clone(), who);
+            }
             _ => {
                 files.extend(original.clone());
                 conflicts.push(Conflict {
@@ -200,6 +208,141 @@ pub fn merge(parent: &Harness, candidates: &[(String, Harness)]) -> MergeOutcome
         conflicts,
         taken,
     }
+}
+
+/// The list entries of a structured file that are merged entry by entry, with the field
+/// naming an entry: middleware instances by kind, rules by name, memory hints by id.
+fn keyed_lists(unit: &str) -> &'static [(&'static str, &'static str)] {
+    match unit {
+        "middleware.yaml" => &[("middleware", "kind"), ("rules", "name")],
+        "memory/hints.yaml" => &[("hints", "id")],
+        _ => &[],
+    }
+}
+
+type Changed = BTreeMap<ContentHash, (Unit, BTreeSet<String>)>;
+
+/// Candidates that changed different entries of a structured file (one adds a middleware
+/// instance, another a different one) are combined entry by entry. `None` when they touch
+/// the same entry differently, change anything else differently, or a version does not
+/// parse: then it stays a conflict.
+fn keyed_merge(unit: &str, original: &Unit, changed: &Changed) -> Option<(Unit, Vec<String>)> {
+    use serde_json::{Map, Value};
+    let lists = keyed_lists(unit);
+    if lists.is_empty() {
+        return None;
+    }
+    let parse = |u: &Unit| -> Option<Map<String, Value>> {
+        match u.get(unit) {
+            None => Some(Map::new()),
+            Some(text) if text.trim().is_empty() => Some(Map::new()),
+            Some(text) => match serde_yaml::from_str::<Value>(text).ok()? {
+                Value::Object(m) => Some(m),
+                Value::Null => Some(Map::new()),
+                _ => None,
+            },
+        }
+    };
+    // Entries of a list by their key, in order; `None` when an entry lacks the key or repeats it.
+    let entries = |list: Option<&Value>, key: &str| -> Option<Vec<(String, Value)>> {
+        let mut out: Vec<(String, Value)> = Vec::new();
+        for item in list
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            let id = item.get(key)?.as_str()?.to_owned();
+            if out.iter().any(|(k, _)| *k == id) {
+                return None;
+            }
+            out.push((id, item.clone()));
+        }
+        Some(out)
+    };
+    let base = parse(original)?;
+    let mut versions: Vec<(Map<String, Value>, &BTreeSet<String>)> = Vec::new();
+    for (version, who) in changed.values() {
+        if version.keys().any(|p| p != unit) {
+            return None;
+        }
+        versions.push((parse(version)?, who));
+    }
+    // Additions in the order of the candidates' ids.
+    versions.sort_by(|a, b| a.1.iter().next().cmp(&b.1.iter().next()));
+    let mut merged = Map::new();
+    let keys: BTreeSet<&String> = base
+        .keys()
+        .chain(versions.iter().flat_map(|(m, _)| m.keys()))
+        .collect();
+    for key in keys {
+        let original_value = base.get(key);
+        if let Some((_, id_field)) = lists.iter().find(|(list, _)| list == key) {
+            let base_entries = entries(original_value, id_field)?;
+            let mut result: Vec<(String, Option<Value>)> = base_entries
+                .iter()
+                .map(|(k, v)| (k.clone(), Some(v.clone())))
+                .collect();
+            let mut set_by: BTreeMap<String, Option<Value>> = BTreeMap::new();
+            for (version, _) in &versions {
+                let theirs = entries(version.get(key), id_field)?;
+                let mut touched: Vec<(String, Option<Value>)> = Vec::new();
+                for (id, value) in &theirs {
+                    if base_entries.iter().find(|(k, _)| k == id).map(|(_, v)| v) != Some(value) {
+                        touched.push((id.clone(), Some(value.clone())));
+                    }
+                }
+                for (id, _) in &base_entries {
+                    if !theirs.iter().any(|(k, _)| k == id) {
+                        touched.push((id.clone(), None));
+                    }
+                }
+                for (id, value) in touched {
+                    match set_by.get(&id) {
+                        Some(earlier) if *earlier != value => return None,
+                        _ => {
+                            set_by.insert(id.clone(), value.clone());
+                        }
+                    }
+                    match result.iter_mut().find(|(k, _)| *k == id) {
+                        Some(slot) => slot.1 = value,
+                        None => result.push((id, value)),
+                    }
+                }
+            }
+            let items: Vec<Value> = result.into_iter().filter_map(|(_, v)| v).collect();
+            if !items.is_empty() {
+                merged.insert(key.clone(), Value::Array(items));
+            }
+        } else {
+            let mut value = original_value.cloned();
+            let mut decided = false;
+            for (version, _) in &versions {
+                let theirs = version.get(key).cloned();
+                if theirs != original_value.cloned() {
+                    if decided && theirs != value {
+                        return None;
+                    }
+                    value = theirs;
+                    decided = true;
+                }
+            }
+            if let Some(v) = value {
+                merged.insert(key.clone(), v);
+            }
+        }
+    }
+    let mut who: BTreeSet<String> = BTreeSet::new();
+    for (_, ids) in &versions {
+        who.extend(ids.iter().cloned());
+    }
+    let mut files = Unit::new();
+    if !merged.is_empty() || original.contains_key(unit) {
+        files.insert(
+            unit.to_owned(),
+            serde_yaml::to_string(&Value::Object(merged)).ok()?,
+        );
+    }
+    Some((files, who.into_iter().collect()))
 }
 
 #[cfg(test)]

@@ -113,3 +113,81 @@ fn same_change_by_two_candidates_is_no_conflict() {
         a.content_hash()
     );
 }
+
+fn with_file(base: &harness_core::Harness, path: &str, content: &str) -> harness_core::Harness {
+    let edit = if base.file(path).is_some() {
+        harness_core::Edit::Replace {
+            path: path.into(),
+            content: content.into(),
+        }
+    } else {
+        harness_core::Edit::Create {
+            path: path.into(),
+            content: content.into(),
+        }
+    };
+    common::apply(base, vec![edit])
+}
+
+#[test]
+fn middleware_and_hints_merge_entry_by_entry() {
+    let base = common::minimal();
+    let a = with_file(
+        &base,
+        "middleware.yaml",
+        "middleware:\n- kind: loop_breaker\n  params:\n    max_tool_calls: 8\n",
+    );
+    let b = with_file(
+        &base,
+        "middleware.yaml",
+        "middleware:\n- kind: output_truncation\n  params:\n    head_bytes: 2000\n",
+    );
+    let merged = merge(&base, &[("a".into(), a.clone()), ("b".into(), b.clone())]);
+    assert!(merged.is_clean(), "{:?}", merged.conflicts);
+    let harness = merged.harness(&KindRegistry::builtin()).unwrap();
+    let kinds: Vec<&str> = harness
+        .middleware()
+        .middleware
+        .iter()
+        .map(|m| m.kind.as_str())
+        .collect();
+    assert_eq!(kinds, vec!["loop_breaker", "output_truncation"]);
+    assert_eq!(
+        merged.taken["middleware.yaml"],
+        vec!["a".to_owned(), "b".to_owned()]
+    );
+    // Order-independent.
+    let ba = merge(&base, &[("b".into(), b), ("a".into(), a.clone())]);
+    assert_eq!(ba.files, merged.files);
+    // The same kind with different params is still a conflict.
+    let c = with_file(
+        &base,
+        "middleware.yaml",
+        "middleware:\n- kind: loop_breaker\n  params:\n    max_tool_calls: 12\n",
+    );
+    let conflicted = merge(&base, &[("a".into(), a), ("c".into(), c)]);
+    assert_eq!(conflicted.conflicts.len(), 1);
+    assert_eq!(conflicted.conflicts[0].unit, "middleware.yaml");
+    // Hints by id, on top of a parent that already has some.
+    let parent = with_file(
+        &base,
+        "memory/hints.yaml",
+        "hints:\n- id: one\n  trigger:\n    kind: always\n  advice: First.\n",
+    );
+    let x = with_file(
+        &parent,
+        "memory/hints.yaml",
+        "hints:\n- id: one\n  trigger:\n    kind: always\n  advice: First.\n- id: two\n  trigger:\n    kind: always\n  advice: Second.\n",
+    );
+    let y = with_file(
+        &parent,
+        "memory/hints.yaml",
+        "hints:\n- id: three\n  trigger:\n    kind: always\n  advice: Third.\n",
+    );
+    let merged = merge(&parent, &[("x".into(), x), ("y".into(), y)]);
+    assert!(merged.is_clean());
+    let harness = merged.harness(&KindRegistry::builtin()).unwrap();
+    let ids: Vec<&str> = harness.hints().iter().map(|h| h.id.as_str()).collect();
+    // y deleted `one`, x added `two`, y added `three`.
+    assert_eq!(ids, vec!["two", "three"]);
+}
