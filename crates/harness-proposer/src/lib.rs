@@ -15,6 +15,8 @@
 //! - [`proposer`]: the trait, the batch, and the [`SpendMeter`] budgets are charged through.
 //! - [`catalog`]: [`CatalogProposer`], the model-free proposer over a catalog of remedies
 //!   kept as data.
+//! - [`llm`]: [`LlmProposer`], a bounded tool-using loop through a model, with an optional
+//!   advisor.
 
 /// The model-free proposer and its catalog of remedies.
 pub mod catalog;
@@ -26,6 +28,8 @@ pub mod error;
 pub mod guard;
 /// Earlier proposals and their fate.
 pub mod history;
+/// The tool-using LLM proposer.
+pub mod llm;
 /// Change lists and proposals.
 pub mod proposal;
 /// The trait and its result.
@@ -40,6 +44,7 @@ pub use context::{ProposalContext, TraceAccess};
 pub use error::ProposerError;
 pub use guard::{ChangeMeasure, EditBudget, GuardConfig, GuardViolation, ProposalGuard, measure};
 pub use history::{GateSummary, History, ProposalRecord, RecordStatus};
+pub use llm::{LlmProposer, LlmProposerConfig};
 pub use proposal::{ChangeList, Proposal};
 pub use proposer::{
     AdvisorCall, ProposalBatch, Proposer, ProposerUsage, RejectedChange, SpendMeter, Unmetered,
