@@ -26,7 +26,7 @@ pub const MODEL_FILE: &str = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf";
 /// The model name to send as `model` (llama-server serves whatever it loaded).
 pub const MODEL_NAME: &str = "qwen2.5-coder-1.5b-instruct";
 
-/// Context size the server is started with, in tokens.
+/// Context of each slot, in tokens.
 pub const DEFAULT_CONTEXT: u32 = 8192;
 
 /// How long loading the model may take before the start counts as failed.
@@ -147,8 +147,11 @@ pub fn threads_for_load() -> u32 {
 /// How to start a [`LlamaServer`].
 #[derive(Debug, Clone)]
 pub struct LlamaOptions {
-    /// Context size (`-c`), in tokens.
+    /// Context of each slot, in tokens (the server gets `context * slots`).
     pub context: u32,
+    /// Requests served at once (`--parallel`): on a CPU, decoding several sequences in one
+    /// batch costs little more than one, so concurrent trials are nearly free.
+    pub slots: u32,
     /// Generation threads (`-t`).
     pub threads: u32,
     /// Folder for the server's own log and the proxy's request log.
@@ -162,6 +165,7 @@ impl LlamaOptions {
     pub fn new(log_dir: impl Into<PathBuf>) -> Self {
         Self {
             context: DEFAULT_CONTEXT,
+            slots: 1,
             threads: threads_for_load(),
             log_dir: log_dir.into(),
             api_key: None,
@@ -191,7 +195,7 @@ impl std::fmt::Debug for LlamaServer {
 
 impl LlamaServer {
     /// Spawn `llama-server` for `model` on a free loopback port with `--jinja` (tool calls
-    /// parsed from the model's chat template), one slot, and `options`; wait until `/health`
+    /// parsed from the model's chat template) and `options`; wait until `/health`
     /// answers 200. A server that exits or is not healthy in time is an error that quotes
     /// the end of its log.
     pub fn start(model: &RealModel, options: &LlamaOptions) -> io::Result<Self> {
@@ -205,8 +209,12 @@ impl LlamaServer {
             .arg("--model")
             .arg(&model.model)
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--ctx-size", &options.context.to_string()])
-            .args(["--parallel", "1", "--threads", &options.threads.to_string()])
+            .args([
+                "--ctx-size",
+                &(options.context * options.slots.max(1)).to_string(),
+            ])
+            .args(["--parallel", &options.slots.max(1).to_string()])
+            .args(["--threads", &options.threads.to_string()])
             .args(["--jinja", "--no-webui"])
             .stdin(Stdio::null())
             .stdout(output.try_clone()?)
