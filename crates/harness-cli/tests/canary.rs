@@ -1,7 +1,7 @@
 //! The leakage canary, end to end: a task whose tests print a sentinel string. The verifier's
 //! output reaches the trial's folder for people, and nothing else: not the traces, the index,
-//! the blobs, the score records, the ATIF and OTLP exports, or any search an optimizer can
-//! make.
+//! the blobs, the score records, the ATIF and OTLP exports, a weakness report, or any search
+//! an optimizer can make.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -185,4 +185,40 @@ async fn the_verifiers_output_reaches_no_trace_index_export_or_query() {
         .output()
         .unwrap();
     assert!(!String::from_utf8_lossy(&searched.stdout).contains(SENTINEL));
+
+    // The weakness report, in both formats, clusters of a single failure allowed.
+    for format in ["md", "json"] {
+        let mined = Command::cargo_bin("harness")
+            .unwrap()
+            .arg("mine")
+            .arg(&job)
+            .args([
+                "--split",
+                "held_in",
+                "--split",
+                "validation",
+                "--split",
+                "unassigned",
+            ])
+            .args([
+                "--min-failures",
+                "1",
+                "--min-tasks",
+                "1",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            mined.status.success(),
+            "{}",
+            String::from_utf8_lossy(&mined.stderr)
+        );
+        let text = String::from_utf8_lossy(&mined.stdout);
+        assert!(
+            !text.is_empty() && !text.contains(SENTINEL),
+            "{format} report leaks"
+        );
+    }
 }

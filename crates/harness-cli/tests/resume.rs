@@ -345,6 +345,8 @@ fn budgets_refuse_a_plan_and_stop_a_run_and_the_ledger_survives_a_resume() {
         "{err}"
     );
     assert!(starts(&counter).is_empty());
+    // Nothing ran, so nothing takes the job name.
+    assert!(!out.join("small").exists());
 
     // One second of trial time: the run stops cleanly once it is spent.
     let job = out.join("timed");

@@ -125,6 +125,18 @@ struct Charge {
     tokens: u64,
     usd: f64,
     wall_sec: f64,
+    /// Rollouts this charge stands for: 1 for a trial, 0 for model calls outside trials
+    /// (the miner's question answering). Absent in journals written before it existed.
+    #[serde(default = "one_rollout", skip_serializing_if = "is_one_rollout")]
+    rollouts: u64,
+}
+
+fn one_rollout() -> u64 {
+    1
+}
+
+fn is_one_rollout(n: &u64) -> bool {
+    *n == 1
 }
 
 /// The budget and what was charged against it.
@@ -145,7 +157,7 @@ impl BudgetLedger {
         let (charges, file) = journal::open::<Charge>(&path)?;
         let mut spent = Spent::default();
         for c in charges {
-            spent.rollouts += 1;
+            spent.rollouts += c.rollouts;
             spent.tokens += c.tokens;
             spent.usd += c.usd;
             spent.wall_sec += c.wall_sec;
@@ -179,10 +191,27 @@ impl BudgetLedger {
             tokens: record.usage.total_tokens(),
             usd: self.prices.cost(record),
             wall_sec: record.timings.total_sec,
+            rollouts: 1,
         };
+        self.append(charge)
+    }
+
+    /// Charge model calls made outside any trial (the miner's question answering, say) as
+    /// `what`: tokens and dollars, no rollout, durably.
+    pub fn charge_tokens(&self, what: &str, tokens: u64, usd: f64) -> Result<Spent, EvalError> {
+        self.append(Charge {
+            trial: what.to_owned(),
+            tokens,
+            usd: if usd.is_finite() { usd.max(0.0) } else { 0.0 },
+            wall_sec: 0.0,
+            rollouts: 0,
+        })
+    }
+
+    fn append(&self, charge: Charge) -> Result<Spent, EvalError> {
         let mut inner = self.lock();
         journal::append(&mut inner.0, &self.path, &charge)?;
-        inner.1.rollouts += 1;
+        inner.1.rollouts += charge.rollouts;
         inner.1.tokens += charge.tokens;
         inner.1.usd += charge.usd;
         inner.1.wall_sec += charge.wall_sec;

@@ -166,3 +166,20 @@ async fn a_run_stops_at_its_budget_and_the_ledger_survives_a_reopen() {
     assert!(err.to_string().contains("tokens"), "{err}");
     assert_eq!(runs.load(Ordering::SeqCst), 3);
 }
+
+#[test]
+fn tokens_spent_outside_trials_are_charged_without_a_rollout() {
+    let dir = tempfile::tempdir().unwrap();
+    let budget = Budget::unlimited().with_tokens(1_000);
+    let ledger = BudgetLedger::open(dir.path(), budget, PriceTable::new()).unwrap();
+    let spent = ledger.charge_tokens("miner-qa", 600, 0.01).unwrap();
+    assert_eq!((spent.rollouts, spent.tokens), (0, 600));
+    assert!(ledger.exhausted().is_none());
+    ledger.charge_tokens("miner-qa", 500, 0.0).unwrap();
+    assert!(ledger.exhausted().unwrap().contains("token budget"));
+    let reopened = BudgetLedger::open(dir.path(), budget, PriceTable::new()).unwrap();
+    assert_eq!(
+        (reopened.spent().rollouts, reopened.spent().tokens),
+        (0, 1_100)
+    );
+}

@@ -125,7 +125,10 @@ pub struct Episode {
     wasted_pending: u32,
     seen_messages: usize,
     /// Rolls made so far for each cost, so every roll has its own stream index.
-    rolls: [u64; 3],
+    rolls: [u64; 4],
+    /// A refused finish is to be met with a trivial look, then a finish.
+    trivial_check: bool,
+    finish_next: bool,
     /// The ground truth so far.
     pub truth: GroundTruth,
 }
@@ -133,9 +136,10 @@ pub struct Episode {
 /// Which cost a roll is for.
 #[derive(Debug, Clone, Copy)]
 enum Roll {
-    Distraction = 0,
-    FalseBlock = 1,
-    Compaction = 2,
+    Distraction,
+    FalseBlock,
+    Compaction,
+    TrivialCheck,
 }
 
 impl Episode {
@@ -196,7 +200,9 @@ impl Episode {
             rushed: None,
             wasted_pending: 0,
             seen_messages: 0,
-            rolls: [0; 3],
+            rolls: [0; 4],
+            trivial_check: false,
+            finish_next: false,
             truth,
             draw,
         }
@@ -208,6 +214,7 @@ impl Episode {
             Roll::Distraction => ("distraction", 0),
             Roll::FalseBlock => ("false-block", 1),
             Roll::Compaction => ("compaction", 2),
+            Roll::TrivialCheck => ("trivial-check", 3),
         };
         let index = self.rolls[slot];
         self.rolls[slot] += 1;
@@ -286,6 +293,20 @@ impl Episode {
                     .clone()
                     .unwrap_or_else(|| "finish error".to_owned());
                 if self.premature_used && self.cursor < self.plan.steps.len() {
+                    // Some models meet a first refusal with a look that checks nothing, unless
+                    // the refusal names a real check of the task.
+                    if self.finish_refusals == 1
+                        && !self.names_a_check(&result.content)
+                        && self.roll(Roll::TrivialCheck, self.costs.trivial_recheck)
+                    {
+                        self.trivial_check = true;
+                        self.truth.cost(
+                            "trivial_check",
+                            &by,
+                            "meets the refused finish with `ls -la` and finishes again",
+                        );
+                        return;
+                    }
                     self.truth.remedied(Pathology::PrematureFinish, &by);
                 } else {
                     self.truth.event(None, format!("finish refused by {by}"));
@@ -338,7 +359,22 @@ impl Episode {
                 self.note_blind_failure(&mv, result);
             }
             MoveKind::StateBare(_) => self.note_blind_failure(&mv, result),
-            MoveKind::Explore | MoveKind::Reread(_) | MoveKind::Recheck | MoveKind::Wasted => {}
+            MoveKind::Explore => {
+                // Its `cd DIR && ...` look failed to find DIR: an earlier look's `cd` stayed,
+                // so the shell keeps state, and its later steps run in the wrong folder.
+                if mv.command.starts_with("cd ")
+                    && result.failed
+                    && result.content.contains("No such file or directory")
+                    && !self.truth.costs.iter().any(|c| c.kind == "lost_cwd")
+                {
+                    self.truth.cost(
+                        "lost_cwd",
+                        "a shell that keeps state",
+                        "its looks `cd` into subfolders and the folder stayed",
+                    );
+                }
+            }
+            MoveKind::Reread(_) | MoveKind::Recheck | MoveKind::Wasted => {}
         }
     }
 
@@ -347,6 +383,20 @@ impl Episode {
     fn on_course(&self) -> bool {
         let misusing = self.misuse_started && !self.misuse_done;
         !self.exploring() && self.retry.is_none() && !misusing
+    }
+
+    /// Whether `text` names one of the task's own checks: the first word of a check step
+    /// (`./check.sh`, `make`, `pytest` ...).
+    fn names_a_check(&self, text: &str) -> bool {
+        self.plan
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::Diagnose)
+            .filter_map(|s| s.command.split_whitespace().next())
+            .any(|word| {
+                text.split(|c: char| c.is_whitespace() || "`'\"".contains(c))
+                    .any(|w| w == word)
+            })
     }
 
     /// A note arrived while exploring: it stops and acts. Stopped before it read what it
@@ -540,6 +590,20 @@ impl Episode {
         if let Some(deferred) = self.deferred.take() {
             return deferred;
         }
+        if self.finish_next {
+            self.finish_next = false;
+            return self.finish_move();
+        }
+        if self.trivial_check {
+            self.trivial_check = false;
+            self.finish_next = true;
+            return Move {
+                kind: MoveKind::Recheck,
+                command: "ls -la".to_owned(),
+                source: "ls -la".to_owned(),
+                thought: "Checked; it is all there.".to_owned(),
+            };
+        }
         if self.wasted_pending > 0 {
             self.wasted_pending -= 1;
             let command = self
@@ -572,7 +636,8 @@ impl Episode {
             }
             if self.explore_next < self.explore.len() {
                 let command = self.explore[self.explore_next].clone();
-                if self.explore_next == 0 {
+                // Looks the model needs are not a pathology; only an over-explorer's are.
+                if self.explore_next == 0 && self.active(Pathology::OverExplore) {
                     self.truth.fired(
                         Pathology::OverExplore,
                         format!(

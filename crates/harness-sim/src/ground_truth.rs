@@ -76,7 +76,7 @@ pub struct GroundTruth {
 /// One cost an intervention incurred.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Cost {
-    /// `distraction`, `rushed`, `false_block` or `compaction`.
+    /// `distraction`, `rushed`, `lost_cwd`, `false_block`, `compaction` or `trivial_check`.
     pub kind: String,
     /// The layer whose intervention it was (empty when none is known, as for compaction).
     pub by: String,

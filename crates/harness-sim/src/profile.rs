@@ -104,6 +104,11 @@ pub struct Costs {
     /// `export` state it carried, or a read it redoes) (default 0.3).
     #[serde(default = "default_compaction_loss")]
     pub compaction_loss: f64,
+    /// A refused premature finish: probability that it answers with a look that checks
+    /// nothing (`ls -la`) and finishes again, unless the refusal names one of the task's
+    /// checks (default 0).
+    #[serde(default)]
+    pub trivial_recheck: f64,
 }
 
 impl Default for Costs {
@@ -112,6 +117,7 @@ impl Default for Costs {
             distraction: default_distraction(),
             false_block_loss: default_false_block_loss(),
             compaction_loss: default_compaction_loss(),
+            trivial_recheck: 0.0,
         }
     }
 }

@@ -377,6 +377,11 @@ async fn reading_stopped_before_it_is_useful_costs_a_step() {
     talk.note("[loop_breaker] enough looking");
     let seen = talk.commands_until_finish("[exit code 0]").await;
     let t = truth(dir.path());
+    assert!(
+        t.fired.is_empty(),
+        "looks it needs are no pathology: {:?}",
+        t.fired
+    );
     assert_eq!(t.costs.len(), 1, "{:?}", t.costs);
     assert_eq!(
         (t.costs[0].kind.as_str(), t.costs[0].by.as_str()),
@@ -446,4 +451,34 @@ async fn a_substitute_to_a_command_that_does_not_exist_is_ignored() {
     );
     assert!(!seen.iter().any(|c| c.contains("mawk")), "{seen:?}");
     assert!(truth(dir.path()).remedied.is_empty());
+}
+
+#[tokio::test]
+async fn a_trivial_check_meets_a_refusal_that_names_no_real_check() {
+    let p = || {
+        profile_with(
+            "  premature_finish: {probability: 1}\n",
+            "costs: {distraction: 0, trivial_recheck: 1}\n",
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut talk = Talk::new(client(p(), dir.path()), "system");
+    talk.commands_until_finish("[exit code 0]").await;
+    talk.answer("[verify_before_finish] check your work first");
+    assert_eq!(talk.next().await.1, "ls -la");
+    talk.answer("report.txt\n[exit code 0]");
+    assert_eq!(talk.next().await.0, "finish");
+    let t = truth(dir.path());
+    assert_eq!(t.costs[0].kind, "trivial_check");
+    assert!(t.remedied.is_empty());
+
+    // A refusal that names the task's own check is followed.
+    let dir = tempfile::tempdir().unwrap();
+    let mut talk = Talk::new(client(p(), dir.path()), "system");
+    talk.commands_until_finish("[exit code 0]").await;
+    talk.answer("[verify_before_finish] run `./check.sh` first");
+    let (tool, command) = talk.next().await;
+    assert_eq!(tool, "shell");
+    assert!(command.contains("cat report.txt"), "{command}");
+    assert_eq!(truth(dir.path()).remedied[0].by, "verify_before_finish");
 }

@@ -38,6 +38,8 @@ pub const CONFIG_JSON: &str = "config.json";
 pub const LOCK_FILE: &str = ".lock";
 /// Score records of a job, one JSON line per finished trial.
 pub const SCORES_FILE: &str = "scores.jsonl";
+/// How many times [`JobDir::reopen`] tries a held lock again, 50 ms apart, before refusing.
+const REOPEN_LOCK_TRIES: u32 = 40;
 /// Folder of a job's earlier attempts of trials that ran again.
 pub const ATTEMPTS_DIR: &str = "attempts";
 
@@ -204,7 +206,19 @@ impl JobDir {
             .truncate(false)
             .open(&lock_path)
             .map_err(|e| TaskError::io(&lock_path, e))?;
-        hold_lock(&lock, &root, &lock_path)?;
+        // A run of this job that just ended in this process may release its lock a moment
+        // late (its last handles drop as its tasks wind down); a live run elsewhere keeps it.
+        let mut tries = 0;
+        loop {
+            match hold_lock(&lock, &root, &lock_path) {
+                Ok(()) => break,
+                Err(_) if tries < REOPEN_LOCK_TRIES => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(e),
+            }
+        }
         truncate_torn_tail(&root.join(SCORES_FILE))?;
         Ok(Self {
             root,

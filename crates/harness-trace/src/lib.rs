@@ -13,7 +13,8 @@
 //! - [`RunStore`] (feature `sqlite`, on by default) is the embedded default over a run
 //!   directory ([`RunLayout`]), with a SQLite FTS5 index; without the feature the crate
 //!   builds with no SQLite at all.
-//! - [`atif`] and [`otlp`] export a trace as an ATIF trajectory or OpenTelemetry spans.
+//! - [`atif`] and [`otlp`] export a trace as an ATIF trajectory or OpenTelemetry spans;
+//!   [`import`] reads mini-swe-agent trajectories and Harbor job folders.
 
 /// Export to ATIF v1.7 trajectories, and their check.
 pub mod atif;
@@ -28,6 +29,8 @@ pub mod fingerprint;
 /// Harbor's ATIF validator, for checking exports against the reference.
 #[cfg(any(test, feature = "test-support"))]
 pub mod harbor;
+/// Importers: mini-swe-agent trajectories and Harbor job folders.
+pub mod import;
 /// The SQLite FTS5 index, derived from the JSONL.
 #[cfg(feature = "sqlite")]
 pub mod index;

@@ -10,6 +10,7 @@ mod changes;
 mod diff;
 mod fmt;
 mod lineage;
+mod mine;
 mod output;
 mod run;
 mod schema;
@@ -56,6 +57,8 @@ enum Command {
     /// Harness versions of a run directory: log, show, diff, checkout.
     #[command(subcommand)]
     Lineage(lineage::LineageCommand),
+    /// Mine a run's failed trials into a ranked, token-budgeted weakness report.
+    Mine(mine::MineArgs),
     /// The simulated model: list its shipped profiles.
     #[command(subcommand)]
     Sim(sim::SimCommand),
@@ -72,6 +75,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(*args),
         Command::Traces(cmd) => traces::run(cmd),
         Command::Lineage(cmd) => lineage::run(cmd),
+        Command::Mine(args) => mine::run(args),
         Command::Sim(cmd) => sim::run(cmd),
     }
 }

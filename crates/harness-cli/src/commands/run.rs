@@ -248,6 +248,18 @@ async fn run_async(args: RunArgs) -> ExitCode {
             return ExitCode::from(INTERNAL);
         }
     };
+    // A new job claims its folder once the job is known to be valid, before anything is written there: of several runs racing
+    // for one name, exactly one gets it (the `.lock` it leaves keeps the others out), and the
+    // evaluator then continues the folder as its own.
+    if args.resume.is_none() {
+        match harness_tasks::layout::JobDir::create(&out, &job_name) {
+            Ok(claim) => drop(claim),
+            Err(TaskError::Io { path, source }) => {
+                return bad_input(format!("{}: {source}", path.display()));
+            }
+            Err(e) => return bad_input(e),
+        }
+    }
     // The job's own journal is its cache: a resume skips what it scored.
     let cache = match ScoreCache::over_job(&run_dir) {
         Ok(c) => Arc::new(c),
@@ -325,7 +337,12 @@ async fn run_async(args: RunArgs) -> ExitCode {
                 (None, _) => ExitCode::from(OK),
             }
         }
-        Err(e @ EvalError::OverBudget { .. }) => bad_input(e),
+        Err(e @ EvalError::OverBudget { .. }) => {
+            if args.resume.is_none() {
+                discard_unstarted(&job_dir);
+            }
+            bad_input(e)
+        }
         Err(EvalError::Job(e @ TaskError::ResumeMismatch { .. })) => bad_input(e),
         Err(EvalError::Job(TaskError::Io { path, source }))
             if matches!(
@@ -337,6 +354,21 @@ async fn run_async(args: RunArgs) -> ExitCode {
         }
         Err(e) => internal(e),
     }
+}
+
+/// Remove a new job folder that nothing ran in (a plan refused before it started): it holds at
+/// most its claim (`.lock`) and an empty ledger, and leaving it would take the job name.
+fn discard_unstarted(dir: &std::path::Path) {
+    if dir.join(harness_tasks::layout::CONFIG_JSON).exists() {
+        return;
+    }
+    let ledger = dir.join(harness_eval::LEDGER_FILE);
+    if std::fs::metadata(&ledger).is_ok_and(|m| m.len() == 0) {
+        let _ = std::fs::remove_file(&ledger);
+    }
+    let _ = std::fs::remove_file(dir.join(harness_tasks::layout::LOCK_FILE));
+    // Only an empty folder goes.
+    let _ = std::fs::remove_dir(dir);
 }
 
 fn internal(message: impl std::fmt::Display) -> ExitCode {

@@ -1,4 +1,5 @@
-//! `harness schema [--out DIR] [--check]`.
+//! `harness schema [--out DIR] [--check]`: the harness files' schemas and the weakness
+//! report's.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,7 +22,11 @@ pub struct SchemaArgs {
 /// Write (or check) every schema file.
 pub fn run(args: SchemaArgs) -> ExitCode {
     let mut stale = 0;
-    for (name, schema) in all_schemas() {
+    let report = (
+        "weakness-report.schema.json",
+        harness_miner::WeaknessReport::json_schema(),
+    );
+    for (name, schema) in all_schemas().into_iter().chain([report]) {
         let path = args.out.join(name);
         let text = schema_text(&schema);
         if args.check {

@@ -1,4 +1,5 @@
-//! `harness traces search|show|export`: read the traces of a run directory.
+//! `harness traces search|show|export|import`: read the traces of a run directory, or import
+//! traces of agents we did not run into one.
 //!
 //! RUN is a run directory as `harness-trace` lays it out:
 //!
@@ -42,6 +43,43 @@ pub enum TracesCommand {
     Show(ShowArgs),
     /// Export traces as ATIF trajectories or OpenTelemetry (OTLP/JSON) spans.
     Export(ExportArgs),
+    /// Import traces of agents we did not run: a Harbor job folder, or mini-swe-agent
+    /// trajectories with an outcome sidecar. Only rewards and outcome classes of the
+    /// verifier are kept. Files that cannot be read are named on stderr with the reason and
+    /// skipped (exit code 2); the rest imports.
+    Import(ImportArgs),
+}
+
+/// `harness traces import --from harbor|mini-swe-agent SRC [--outcomes FILE] --out RUN`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The source format.
+    #[arg(long, value_enum)]
+    from: ImportFrom,
+    /// A Harbor job folder, or a folder (or file) of `*.traj.json` trajectories.
+    src: PathBuf,
+    /// mini-swe-agent outcomes: a folder of SWE-bench logs (`<id>/report.json`), a
+    /// `report.json`, a JSON map of instance id to resolved, or a CSV `instance_id,resolved`.
+    #[arg(long)]
+    outcomes: Option<PathBuf>,
+    /// Run directory to import into (created if needed).
+    #[arg(long)]
+    out: PathBuf,
+    /// Run id of the imported trials (default: the source folder's name).
+    #[arg(long)]
+    run_id: Option<String>,
+    /// Split the imported trials go in.
+    #[arg(long, default_value = "held_in")]
+    split: Split,
+}
+
+/// Import formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFrom {
+    /// Harbor job folders (ATIF trajectories, result.json).
+    Harbor,
+    /// mini-swe-agent `*.traj.json` trajectories.
+    MiniSweAgent,
 }
 
 /// `harness traces search RUN QUERY`.
@@ -113,6 +151,7 @@ pub fn run(cmd: TracesCommand) -> ExitCode {
         TracesCommand::Search(args) => search(args),
         TracesCommand::Show(args) => show(args).map(|()| 0),
         TracesCommand::Export(args) => export(args).map(|()| 0),
+        TracesCommand::Import(args) => import(args),
     };
     match result {
         Ok(0) => ExitCode::from(OK),
@@ -195,6 +234,56 @@ fn search(args: SearchArgs) -> Result<usize, TraceError> {
         }
     }
     Ok(skipped.len())
+}
+
+/// Import and print what was imported; returns how many files were skipped.
+fn import(args: ImportArgs) -> Result<usize, TraceError> {
+    use harness_trace::import::{self, ImportOptions, outcomes::Outcomes};
+    if args.outcomes.is_some() && args.from == ImportFrom::Harbor {
+        return Err(TraceError::BadQuery {
+            query: "--outcomes".to_owned(),
+            message: "Harbor trials carry their outcome in result.json".to_owned(),
+        });
+    }
+    let outcomes = match &args.outcomes {
+        Some(path) => Outcomes::load(path).map_err(|p| TraceError::BadQuery {
+            query: p.path.display().to_string(),
+            message: p.reason,
+        })?,
+        None => Outcomes::none(),
+    };
+    let run_id = args.run_id.clone().unwrap_or_else(|| {
+        args.src
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("imported")
+            .to_owned()
+    });
+    let mut options = ImportOptions::new(run_id);
+    options.split = args.split;
+    let store = RunStore::open(&args.out)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| TraceError::io("runtime", e))?;
+    let report = runtime.block_on(async {
+        match args.from {
+            ImportFrom::Harbor => import::import_harbor_job(&args.src, &options, &store).await,
+            ImportFrom::MiniSweAgent => {
+                import::import_mini_swe(&args.src, &outcomes, &options, &store).await
+            }
+        }
+    });
+    eprintln!(
+        "imported {} trials into {} ({} without an outcome)",
+        report.imported.len(),
+        args.out.display(),
+        report.without_outcome.len()
+    );
+    for problem in &report.problems {
+        eprintln!("skipped {problem}");
+    }
+    Ok(report.problems.len())
 }
 
 /// A trial named by its id (`<job>.<task>__<repeat>`) or, as the job folder names it, by
