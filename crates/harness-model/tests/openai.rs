@@ -466,3 +466,34 @@ async fn a_refused_connection_is_transient() {
     assert!(matches!(error, ModelError::Transient { .. }), "{error:?}");
     assert!(error.to_string().contains("cannot connect"), "{error}");
 }
+
+#[tokio::test]
+async fn a_streamed_answer_is_assembled_into_the_same_response() {
+    let events = [
+        json!({"choices": [{"index": 0, "delta": {"role": "assistant", "content": null}}]}),
+        json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "Xy9",
+            "type": "function", "function": {"name": "shell", "arguments": ""}}]}}]}),
+        json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0,
+            "function": {"arguments": "{\"command\": \"ls\"}"}}]}}]}),
+        json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}],
+            "usage": {"prompt_tokens": 40, "completion_tokens": 7}}),
+    ];
+    let mut body: String = events.iter().map(|e| format!("data: {e}\n\n")).collect();
+    body.push_str("data: [DONE]\n\n");
+    let server = FakeOpenAi::start([Reply::ok(body).header("content-type", "text/event-stream")])
+        .await
+        .unwrap();
+    let config = OpenAiConfig::new(server.base_url(), "test-model").with_stream(true);
+    let client = OpenAiClient::with_api_key(config, None).unwrap();
+    let response = chat(&client).await.unwrap();
+    assert_eq!(response.finish_reason, FinishReason::ToolCalls);
+    assert_eq!(response.message.tool_calls[0].id, "Xy9");
+    assert_eq!(
+        response.message.tool_calls[0].arguments,
+        json!({"command": "ls"})
+    );
+    assert_eq!(response.usage, Usage::new(40, 7));
+    let sent = &server.received()[0].body;
+    assert_eq!(sent["stream"], true);
+    assert_eq!(sent["stream_options"], json!({"include_usage": true}));
+}

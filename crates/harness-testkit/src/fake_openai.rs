@@ -146,7 +146,7 @@ struct Shared {
 
 /// Lock a mutex, taking over a poisoned one: a panicking test thread must not hide the
 /// requests from the assertions that follow.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

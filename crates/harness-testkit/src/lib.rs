@@ -8,13 +8,17 @@
 //! - [`spliced`] / [`splice`]: near-valid text, the head of one valid seed, noise, the tail of
 //!   another, which reaches deeper into a parser than random bytes do.
 //!
-//! For model backends: [`fake_openai`], one configurable fake OpenAI-compatible server.
+//! For model backends: [`fake_openai`], one configurable fake OpenAI-compatible server;
+//! [`llama_server`], a real small model served by llama.cpp for the real-model tests; and
+//! [`recording_proxy`], which logs every request a client sends to a real server.
 //!
 //! For crates that must stay light: [`normal_dependencies`], what `cargo tree` says a package
 //! compiles.
 
 pub mod dependency_tree;
 pub mod fake_openai;
+pub mod llama_server;
+pub mod recording_proxy;
 
 pub use dependency_tree::normal_dependencies;
 

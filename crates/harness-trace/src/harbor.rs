@@ -42,6 +42,28 @@ impl HarborValidator {
         })
     }
 
+    /// For a test of the crate in `crate_dir`: the validator, set up by the repository's
+    /// script under the cargo target folder of the running test binary. `Ok(None)` after
+    /// printing `skipped: ...` when it is not available, unless
+    /// `HARNESS_REQUIRE_HARBOR_VALIDATOR=1` (the test command sets it) makes that an error.
+    pub fn for_test(crate_dir: &Path) -> Result<Option<Self>, String> {
+        let required = std::env::var("HARNESS_REQUIRE_HARBOR_VALIDATOR").is_ok_and(|v| v == "1");
+        // The test binary lives in `<target>/<profile>/deps/`.
+        let install = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.ancestors().nth(3).map(Path::to_path_buf))
+            .unwrap_or_else(std::env::temp_dir)
+            .join("harbor-validator");
+        match Self::setup(&repository_setup_script(crate_dir), &install) {
+            Ok(validator) => Ok(Some(validator)),
+            Err(why) if required => Err(format!("HARNESS_REQUIRE_HARBOR_VALIDATOR=1 but: {why}")),
+            Err(why) => {
+                println!("skipped: Harbor's trajectory validator is not available: {why}");
+                Ok(None)
+            }
+        }
+    }
+
     /// Validate one `trajectory.json`; the error holds the validator's output.
     pub fn validate(&self, file: &Path) -> Result<(), String> {
         let output = Command::new(&self.python)

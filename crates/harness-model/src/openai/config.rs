@@ -42,9 +42,15 @@ pub struct OpenAiConfig {
     pub max_tokens_field: MaxTokensField,
     /// Extra top-level request fields for server-specific options (for example vLLM's
     /// `chat_template_kwargs` or Ollama's `options`). They cannot replace `model`,
-    /// `messages`, `tools`, `temperature` or the token limit, and `stream` is dropped.
+    /// `messages`, `tools`, `temperature` or the token limit, and `stream` and
+    /// `stream_options` are dropped (see [`stream`](Self::stream)).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra_body: serde_json::Map<String, serde_json::Value>,
+    /// Ask for a streamed answer (`stream: true` with usage in the last chunk) and assemble
+    /// it from its server-sent events; the result is the same [`ChatResponse`](crate::ChatResponse)
+    /// as without streaming. Off by default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stream: bool,
     /// PEM files of further root certificates to trust for https, besides Mozilla's: a
     /// private certificate authority, or a local server's self-signed certificate.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -72,6 +78,7 @@ impl OpenAiConfig {
             retry: RetryPolicy::default(),
             max_tokens_field: MaxTokensField::default(),
             extra_body: serde_json::Map::new(),
+            stream: false,
             extra_root_certificates: Vec::new(),
         }
     }
@@ -91,6 +98,12 @@ impl OpenAiConfig {
     /// The same configuration also trusting the root certificates in the PEM file `path`.
     pub fn with_extra_root_certificate(mut self, path: impl Into<PathBuf>) -> Self {
         self.extra_root_certificates.push(path.into());
+        self
+    }
+
+    /// The same configuration, streamed or not (see [`stream`](Self::stream)).
+    pub fn with_stream(mut self, stream: bool) -> Self {
+        self.stream = stream;
         self
     }
 

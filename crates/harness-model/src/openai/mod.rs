@@ -13,6 +13,7 @@
 pub mod backend;
 pub mod config;
 pub mod status;
+pub mod stream;
 pub mod tls;
 pub mod wire;
 
@@ -140,19 +141,33 @@ impl OpenAiClient {
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
-        let response = request.send().await.map_err(|e| self.transport_error(&e))?;
+        let mut response = request.send().await.map_err(|e| self.transport_error(&e))?;
         let status = response.status();
         let retry_after = retry_after(response.headers(), SystemTime::now());
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(&e))?;
-        let result = if status.is_success() {
-            wire::parse_response(&bytes).map(|response| self.redact_response(response))
+        let result = if status.is_success() && self.config.stream {
+            let mut assembler = stream::StreamAssembler::new();
+            while let Some(piece) = response
+                .chunk()
+                .await
+                .map_err(|e| self.transport_error(&e))?
+            {
+                assembler.push(&piece).map_err(|error| self.redact(error))?;
+            }
+            assembler.finish()
         } else {
-            Err(status::classify(status.as_u16(), retry_after, &bytes))
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| self.transport_error(&e))?;
+            if status.is_success() {
+                wire::parse_response(&bytes)
+            } else {
+                Err(status::classify(status.as_u16(), retry_after, &bytes))
+            }
         };
-        result.map_err(|error| self.redact(error))
+        result
+            .map(|response| self.redact_response(response))
+            .map_err(|error| self.redact(error))
     }
 
     /// A failure below HTTP: timeouts, refused connections, broken bodies.

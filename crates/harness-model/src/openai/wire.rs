@@ -26,8 +26,14 @@ pub fn request_body(
         Value::Array(messages.iter().map(message_json).collect()),
     );
     body.remove("tools");
-    // Responses are read whole; a streamed answer would not parse.
+    // Streaming is the configuration's choice, never the extra fields'.
     body.remove("stream");
+    body.remove("stream_options");
+    if config.stream {
+        body.insert("stream".into(), Value::Bool(true));
+        // Usage arrives in a last chunk only when asked for.
+        body.insert("stream_options".into(), json!({"include_usage": true}));
+    }
     if !tools.is_empty() {
         body.insert(
             "tools".into(),
@@ -146,35 +152,35 @@ struct WireMessage {
 }
 
 #[derive(Deserialize)]
-struct WireToolCall {
+pub(crate) struct WireToolCall {
     #[serde(default)]
-    id: Option<String>,
+    pub(crate) id: Option<String>,
     #[serde(default)]
-    function: Option<WireFunction>,
+    pub(crate) function: Option<WireFunction>,
 }
 
 #[derive(Deserialize)]
-struct WireFunction {
+pub(crate) struct WireFunction {
     #[serde(default)]
-    name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default)]
-    arguments: Option<Value>,
+    pub(crate) arguments: Option<Value>,
 }
 
-#[derive(Deserialize)]
-struct WireUsage {
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireUsage {
     #[serde(default)]
-    prompt_tokens: Option<u64>,
+    pub(crate) prompt_tokens: Option<u64>,
     #[serde(default)]
-    completion_tokens: Option<u64>,
+    pub(crate) completion_tokens: Option<u64>,
     #[serde(default)]
-    prompt_tokens_details: Option<WireUsageDetails>,
+    pub(crate) prompt_tokens_details: Option<WireUsageDetails>,
 }
 
-#[derive(Deserialize)]
-struct WireUsageDetails {
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireUsageDetails {
     #[serde(default)]
-    cached_tokens: Option<u64>,
+    pub(crate) cached_tokens: Option<u64>,
 }
 
 /// Read a success body. A body that is not a chat completion is a
@@ -200,26 +206,50 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ModelError> {
             excerpt_bytes(body)
         ))
     })?;
-    let tool_calls: Vec<ToolCall> = wire_message
+    Ok(assemble(WireParts {
+        content: content_text(wire_message.content),
+        reasoning: wire_message.reasoning_content.or(wire_message.reasoning),
+        tool_calls: wire_message.tool_calls.unwrap_or_default(),
+        finish_reason: choice.finish_reason,
+        usage: wire.usage,
+        model: wire.model,
+    }))
+}
+
+/// The parts of one answer as the server sent them, whole or gathered from a stream.
+pub(crate) struct WireParts {
+    /// Text content; empty means none.
+    pub(crate) content: Option<String>,
+    /// Reasoning text; empty means none.
+    pub(crate) reasoning: Option<String>,
+    /// Tool calls in order.
+    pub(crate) tool_calls: Vec<WireToolCall>,
+    /// The finish reason as sent.
+    pub(crate) finish_reason: Option<String>,
+    /// Usage, when sent.
+    pub(crate) usage: Option<WireUsage>,
+    /// The model that answered, when named.
+    pub(crate) model: Option<String>,
+}
+
+/// One [`ChatResponse`] from its wire parts.
+pub(crate) fn assemble(parts: WireParts) -> ChatResponse {
+    let tool_calls: Vec<ToolCall> = parts
         .tool_calls
-        .unwrap_or_default()
         .into_iter()
         .enumerate()
         .map(|(index, call)| tool_call_from_wire(index, call))
         .collect();
     let message = AssistantMessage {
-        content: content_text(wire_message.content),
-        reasoning: wire_message
-            .reasoning_content
-            .or(wire_message.reasoning)
-            .filter(|text| !text.is_empty()),
+        content: parts.content.filter(|text| !text.is_empty()),
+        reasoning: parts.reasoning.filter(|text| !text.is_empty()),
         tool_calls,
     };
     let finish_reason = FinishReason::from_wire(
-        choice.finish_reason.as_deref(),
+        parts.finish_reason.as_deref(),
         !message.tool_calls.is_empty(),
     );
-    let usage = wire
+    let usage = parts
         .usage
         .map(|usage| Usage {
             prompt_tokens: usage.prompt_tokens.unwrap_or(0),
@@ -231,8 +261,8 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ModelError> {
         })
         .unwrap_or_default();
     let mut response = ChatResponse::new(message, finish_reason).with_usage(usage);
-    response.model = wire.model;
-    Ok(response)
+    response.model = parts.model;
+    response
 }
 
 /// Text content: a string, or a list of `{type: text, text}` parts; empty means none.
@@ -283,7 +313,7 @@ fn malformed(error: &serde_json::Error, body: &[u8]) -> ModelError {
     ))
 }
 
-fn excerpt_bytes(body: &[u8]) -> String {
+pub(crate) fn excerpt_bytes(body: &[u8]) -> String {
     excerpt(&String::from_utf8_lossy(body))
 }
 
