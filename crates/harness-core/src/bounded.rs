@@ -222,6 +222,17 @@ fn check_indent_depth(file: &str, text: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// Parse a YAML (or JSON) configuration text of any type, bounded first: errors name `file`,
+/// the field (`budget.rollouts`) and the line and column when the parser knows them, as the
+/// harness files' errors do. For configuration files beside harnesses (a remedy catalog, an
+/// evolution config) that want the same diagnostics.
+pub fn parse_config<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, Diagnostic> {
+    crate::parse::parse_yaml(file, text, 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,7 +41,9 @@ pub mod tool;
 mod validate;
 
 pub use agents::{SubAgent, SubAgentConfig};
-pub use bounded::{ConfigFormat, MAX_CONFIG_BYTES, MAX_NESTING_DEPTH, check_config, read_config};
+pub use bounded::{
+    ConfigFormat, MAX_CONFIG_BYTES, MAX_NESTING_DEPTH, check_config, parse_config, read_config,
+};
 pub use component::ComponentKind;
 pub use diff::{diff_to_edits, render_diff};
 pub use edit::{Edit, EditSet};

@@ -49,6 +49,62 @@ pub fn model_registry() -> ModelRegistry {
     registry
 }
 
+/// How to reach a model server.
+#[derive(Debug, Clone, Default)]
+pub struct ModelOptions {
+    /// Base URL of an OpenAI-compatible server.
+    pub base_url: Option<String>,
+    /// Environment variable holding the API key.
+    pub api_key_env: Option<String>,
+    /// Further root certificates.
+    pub ca_certs: Vec<PathBuf>,
+}
+
+impl ModelOptions {
+    /// Backend options for these settings; records (the simulator's ground truth) go under
+    /// `run_dir`.
+    pub fn backend(&self, run_dir: &Path) -> BackendOptions {
+        let mut options = BackendOptions::new()
+            .with_base_url(
+                self.base_url
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
+            )
+            // The run directory: backend records (the simulator's ground truth) stay beside
+            // the traces, never in them.
+            .with_records_dir(run_dir)
+            // One budget for the job: its concurrent trials share one pool of retries.
+            .with_retry_budget(Arc::new(RetryBudget::default()));
+        if let Some(env) = &self.api_key_env {
+            options = options.with_api_key_env(env.clone());
+        }
+        for cert in &self.ca_certs {
+            options = options.with_extra_root_certificate(cert.clone());
+        }
+        options
+    }
+}
+
+/// The reference agent for `harness` on model `spec`: the template the loop's agent factory
+/// copies for every candidate harness.
+pub fn template(
+    harness: Harness,
+    spec: &str,
+    model: &ModelOptions,
+    run_dir: &Path,
+) -> Result<BuiltinAgent, AgentSetupError> {
+    let built = model_registry()
+        .build_str(spec, &model.backend(run_dir))
+        .map_err(|e| AgentSetupError(format!("--model: {e}")))?;
+    // Only a provider that declares it (the simulator, a test double) is handed the task's
+    // solution as knowledge.
+    let solution_to_model = built.provider.accepts_task_solution();
+    let mut agent = BuiltinAgent::new(Arc::new(harness), built.provider, spec);
+    agent.solution_to_model = solution_to_model;
+    agent.redactor = built.redactor;
+    Ok(agent)
+}
+
 /// Build the reference agent; backend records (the simulator's ground truth) go under
 /// `run_dir`.
 pub fn build(args: &BuiltinAgentArgs, run_dir: &Path) -> Result<Arc<dyn Agent>, AgentSetupError> {
@@ -74,28 +130,16 @@ pub fn build(args: &BuiltinAgentArgs, run_dir: &Path) -> Result<Arc<dyn Agent>, 
         .model
         .as_deref()
         .ok_or_else(|| AgentSetupError("--agent builtin needs --model PROVIDER:MODEL".into()))?;
-    let mut options = BackendOptions::new()
-        .with_base_url(args.base_url.clone())
-        // The run directory: backend records (the simulator's ground truth) stay beside the
-        // traces, never in them.
-        .with_records_dir(run_dir)
-        // One budget for the job: its concurrent trials share one pool of retries.
-        .with_retry_budget(Arc::new(RetryBudget::default()));
-    if let Some(env) = &args.api_key_env {
-        options = options.with_api_key_env(env.clone());
-    }
-    for cert in &args.ca_certs {
-        options = options.with_extra_root_certificate(cert.clone());
-    }
-    let built = model_registry()
-        .build_str(spec, &options)
-        .map_err(|e| AgentSetupError(format!("--model: {e}")))?;
-    // Only a provider that declares it (the simulator, a test double) is handed the task's
-    // solution as knowledge.
-    let solution_to_model = built.provider.accepts_task_solution();
-    let mut agent = BuiltinAgent::new(Arc::new(harness), built.provider, spec);
-    agent.solution_to_model = solution_to_model;
-    agent.redactor = built.redactor;
+    let mut agent = template(
+        harness,
+        spec,
+        &ModelOptions {
+            base_url: Some(args.base_url.clone()),
+            api_key_env: args.api_key_env.clone(),
+            ca_certs: args.ca_certs.clone(),
+        },
+        run_dir,
+    )?;
     if let Some(dir) = &args.recall {
         let store = RunStore::open_existing(dir)
             .map_err(|e| AgentSetupError(format!("--recall {}: {e}", dir.display())))?;

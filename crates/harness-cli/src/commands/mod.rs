@@ -7,7 +7,10 @@ use clap::{Parser, Subcommand};
 mod apply;
 mod builtin_agent;
 mod changes;
+mod demo;
 mod diff;
+mod evolve;
+mod evolve_progress;
 mod fmt;
 mod lineage;
 mod mine;
@@ -58,6 +61,10 @@ enum Command {
     /// Harness versions of a run directory: log, show, diff, checkout.
     #[command(subcommand)]
     Lineage(lineage::LineageCommand),
+    /// The offline demo: evolve the minimal harness against the simulated model.
+    Demo(demo::DemoArgs),
+    /// Evolve a harness: evaluate, mine, propose, gate, commit, generation after generation.
+    Evolve(evolve::EvolveArgs),
     /// Mine a run's failed trials into a ranked, token-budgeted weakness report.
     Mine(mine::MineArgs),
     /// Proposals for a harness from the weakness report of its trials in a run.
@@ -78,6 +85,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(*args),
         Command::Traces(cmd) => traces::run(cmd),
         Command::Lineage(cmd) => lineage::run(cmd),
+        Command::Demo(args) => demo::run(args),
+        Command::Evolve(args) => evolve::run(args),
         Command::Mine(args) => mine::run(args),
         Command::Propose(args) => propose::run(args),
         Command::Sim(cmd) => sim::run(cmd),

@@ -136,20 +136,12 @@ impl Catalog {
 
     /// Parse catalog text; `file` names it in errors, which also name the field.
     pub fn parse(file: &str, text: &str) -> Result<Catalog, ProposerError> {
-        harness_core::check_config(file, text, harness_core::ConfigFormat::Yaml)
-            .map_err(|d| catalog_error(file, &d.field, d.message.clone()))?;
-        let catalog: Catalog = serde_yaml::from_str(text).map_err(|e| {
-            let full = e.to_string();
-            let message = match full.rfind(" at line ") {
-                Some(i) => full[..i].to_owned(),
-                None => full.clone(),
+        let catalog: Catalog = harness_core::parse_config(file, text).map_err(|d| {
+            let at = match (d.line, d.column) {
+                (Some(line), Some(column)) => format!(" (line {line}, column {column})"),
+                _ => String::new(),
             };
-            match message.split_once(": ") {
-                Some((field, rest)) if !field.contains(' ') && !field.is_empty() => {
-                    catalog_error(file, field, format!("{rest} ({full})"))
-                }
-                _ => catalog_error(file, "", full),
-            }
+            catalog_error(file, &d.field, format!("{}{at}", d.message))
         })?;
         catalog.validate(file)?;
         Ok(catalog)
