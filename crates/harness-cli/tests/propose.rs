@@ -148,3 +148,66 @@ fn bad_input_is_refused_naming_what() {
             "remedies[0].change.middleware.params.max_tool_calls.derive",
         ));
 }
+
+#[test]
+fn the_llm_proposer_submits_through_the_guards_and_is_charged_to_the_ledger() {
+    use harness_testkit::fake_openai::{FakeOpenAi, Reply, tool_call};
+    let change = serde_json::json!({
+        "cluster": "finish_without_verification",
+        "root_cause": "The agent finishes right after writing, before checking.",
+        "surface": "middleware",
+        "why_this_component": "Middleware sees the finish call.",
+        "edits": {"edits": [{"op": "create", "path": "middleware.yaml",
+            "content": "middleware:\n- kind: verify_before_finish\n  params:\n    max_blocks: 2\n"}]},
+        "predicted_fixes": ["docs-whitespace-cleanup"],
+        "rationale": "Refuse a finish with no check after the last write."
+    });
+    let server = FakeOpenAi::builder()
+        .script([Reply::completion(tool_call(
+            "call-1",
+            "submit_proposals",
+            &serde_json::json!({"proposals": [change]}),
+        ))])
+        .start_in_background()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let job = forgetter_run(&dir.path().join("runs"));
+    let out = dir.path().join("proposals");
+    let stdout = harness()
+        .arg("propose")
+        .arg(&job)
+        .arg("--harness")
+        .arg(repo().join("examples/harnesses/minimal"))
+        .args([
+            "--proposer",
+            "llm",
+            "--model",
+            "openai:fake",
+            "-k",
+            "1",
+            "--base-url",
+        ])
+        .arg(server.base_url())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(stdout).unwrap();
+    assert!(stdout.contains("finish_without_verification"), "{stdout}");
+    let yaml = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .unwrap();
+    let proposal: harness_proposer::Proposal =
+        serde_yaml::from_str(&std::fs::read_to_string(yaml).unwrap()).unwrap();
+    assert_eq!(proposal.proposer, "llm");
+    let ledger = std::fs::read_to_string(job.join("ledger.jsonl")).unwrap();
+    assert!(ledger.contains("\"proposer\""), "{ledger}");
+    // One request: the first submission was accepted.
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+}

@@ -131,7 +131,7 @@ pub fn start_run_dir(out: &Path, config: &EvolveConfig) -> Result<(), Failure> {
 }
 
 /// Charges the proposer's and the advisor's tokens to the run's ledger, by heading.
-struct LedgerSpend(Arc<BudgetLedger>);
+pub(crate) struct LedgerSpend(pub(crate) Arc<BudgetLedger>);
 
 impl SpendMeter for LedgerSpend {
     fn allows(&self, _heading: &str, _tokens: u64) -> bool {

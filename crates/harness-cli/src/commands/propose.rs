@@ -1,5 +1,7 @@
 //! `harness propose RUN --harness DIR --out DIR`: proposals for a harness from the weakness
-//! report of its trials in a run.
+//! report of its trials in a run, by the catalog proposer (default) or, with `--proposer llm
+//! --model SPEC [--advisor SPEC]`, the LLM proposer, whose tokens are charged to the run's
+//! budget ledger under `proposer` and `advisor`.
 //!
 //! Mines the run's trials of that harness (held-in by default; the test split is sealed),
 //! builds the overfitting guard's vocabulary from the run's suite (or `--suite`), asks the
@@ -13,14 +15,19 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use harness_core::{Harness, KindRegistry};
+use harness_eval::{Budget, BudgetLedger, PriceTable};
 use harness_miner::{MinableSplit, MineScope, MinerConfig, StoreMiner};
+use harness_model::TrialModelContext;
 use harness_proposer::{
-    Catalog, CatalogProposer, ProposalBatch, ProposalContext, Proposer, TaskVocabulary, TraceAccess,
+    Catalog, CatalogProposer, LlmProposer, LlmProposerConfig, ProposalBatch, ProposalContext,
+    Proposer, TaskVocabulary, TraceAccess,
 };
 use harness_tasks::Suite;
 use harness_trace::{RunStore, TraceStore};
 use harness_types::Split;
 
+use super::builtin_agent::{ModelOptions, model_registry};
+use super::evolve::LedgerSpend;
 use super::output::{BAD_INPUT, INTERNAL, OK};
 
 /// `harness propose RUN --harness DIR [--proposer catalog] [-k 3] --out DIR`.
@@ -34,6 +41,18 @@ pub struct ProposeArgs {
     /// Which proposer.
     #[arg(long, value_enum, default_value = "catalog")]
     proposer: ProposerKind,
+    /// The LLM proposer's model (`openai:MODEL`, ...; with `--proposer llm`).
+    #[arg(long, value_name = "SPEC")]
+    model: Option<String>,
+    /// A stronger model the LLM proposer may consult.
+    #[arg(long, value_name = "SPEC")]
+    advisor: Option<String>,
+    /// Base URL of the OpenAI-compatible server of --model and --advisor.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Environment variable holding the API key of --model and --advisor.
+    #[arg(long, value_name = "NAME")]
+    api_key_env: Option<String>,
     /// A catalog file whose remedies extend (and come before) the shipped ones.
     #[arg(long)]
     catalog: Option<PathBuf>,
@@ -56,6 +75,8 @@ pub struct ProposeArgs {
 enum ProposerKind {
     /// The catalog of remedies (no model needed).
     Catalog,
+    /// A tool-using model (`--model`), charged to the run's budget ledger.
+    Llm,
 }
 
 fn parse_split(text: &str) -> Result<MinableSplit, String> {
@@ -163,6 +184,7 @@ async fn propose(args: ProposeArgs) -> Result<(), (u8, String)> {
             }
             Box::new(CatalogProposer::new(catalog))
         }
+        ProposerKind::Llm => Box::new(llm_proposer(&args)?),
     };
     let batch = proposer
         .propose(&context, args.k)
@@ -171,6 +193,37 @@ async fn propose(args: ProposeArgs) -> Result<(), (u8, String)> {
     write_batch(&args.out, &context, &batch).map_err(|e| (INTERNAL, e))?;
     print_table(&batch);
     Ok(())
+}
+
+fn llm_proposer(args: &ProposeArgs) -> Result<LlmProposer, (u8, String)> {
+    let bad = |message: String| (BAD_INPUT, message);
+    let spec = args
+        .model
+        .as_deref()
+        .ok_or_else(|| bad("--proposer llm needs --model SPEC".into()))?;
+    let options = ModelOptions {
+        base_url: args.base_url.clone(),
+        api_key_env: args.api_key_env.clone(),
+        ca_certs: Vec::new(),
+    };
+    let client = |spec: &str, role: &str| {
+        model_registry()
+            .build_str(spec, &options.backend(&args.run))
+            .and_then(|built| {
+                built
+                    .provider
+                    .client_for(&TrialModelContext::new(role, 0, 0))
+            })
+            .map_err(|e| bad(format!("{role} model {spec}: {e}")))
+    };
+    let ledger = BudgetLedger::open(&args.run, Budget::unlimited(), PriceTable::new())
+        .map_err(|e| (INTERNAL, format!("budget ledger: {e}")))?;
+    let mut proposer = LlmProposer::new(client(spec, "proposer")?, LlmProposerConfig::default())
+        .with_meter(Arc::new(LedgerSpend(Arc::new(ledger))));
+    if let Some(advisor) = &args.advisor {
+        proposer = proposer.with_advisor(client(advisor, "advisor")?);
+    }
+    Ok(proposer)
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
