@@ -356,3 +356,34 @@ fn bad_configs_are_refused_naming_the_file_and_field() {
         .code(2)
         .stderr(predicate::str::contains("not a run directory"));
 }
+
+#[test]
+fn a_profile_the_loop_has_never_seen_is_evolved_the_same_way() {
+    let dir = tempfile::tempdir().unwrap();
+    // Written here, shipped nowhere: a model that repeats failed calls and mangles tool
+    // arguments, with numbers of its own.
+    let profile = dir.path().join("stubborn.yaml");
+    std::fs::write(
+        &profile,
+        "name: stubborn\ndescription: Repeats what failed and mangles tool arguments.\n\
+         context_window: 65536\npitfall_rate: 0.8\nexploration:\n  reads: [2, 4]\n  useful: 2\n\
+         pathologies:\n  blind_retry:\n    probability: 0.7\n    repeats: [25, 35]\n  \
+         tool_misuse:\n    probability: 0.6\n    attempts: [25, 35]\n",
+    )
+    .unwrap();
+    let config = config(dir.path(), "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("sim:explorer", &format!("sim:{}", profile.display()));
+    std::fs::write(&config, text).unwrap();
+    let run = dir.path().join("run");
+    evolve(&config, &run);
+    let summary = json(&run.join("summary.json"));
+    assert!(
+        summary["accepted_changes"].as_u64().unwrap() >= 1,
+        "{summary}"
+    );
+    let seed = summary["seed"]["held_in"].as_f64().unwrap();
+    let evolved = summary["evolved"]["held_in"].as_f64().unwrap();
+    assert!(evolved > seed, "{summary}");
+}

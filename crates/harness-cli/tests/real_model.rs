@@ -223,6 +223,113 @@ fn the_reference_agent_runs_bundled_tasks_with_a_real_model() {
         assert_eq!(exchange.request.body["max_tokens"], MAX_OUTPUT_TOKENS);
         assert_eq!(exchange.status, 200, "{}", exchange.response);
     }
+
+    // The LLM proposer on the weakness report of that run, with canaries planted where it
+    // must never look: a test-split trial in the run's trace store and the verifiers' output.
+    let canary_test = "CANARY-SEALED-7d1e";
+    let canary_verifier = "CANARY-VERIFIER-52ab";
+    plant_test_split_canary(&job, canary_test);
+    for task in TASKS {
+        let verifier = job.join(format!("{task}__0")).join("verifier");
+        std::fs::create_dir_all(&verifier).unwrap();
+        std::fs::write(verifier.join("canary.txt"), canary_verifier).unwrap();
+    }
+    let before = exchanges.len();
+    let proposals = work.path().join("proposals");
+    let started = Instant::now();
+    let propose = harness()
+        .arg("propose")
+        .arg(&job)
+        .arg("--harness")
+        .arg(&harness_dir)
+        .args([
+            "--proposer",
+            "llm",
+            "--model",
+            &format!("openai:{MODEL_NAME}"),
+        ])
+        .args(["--base-url", server.base_url()])
+        .args(["-k", "1", "--max-turns", &PROPOSER_TURNS.to_string()])
+        .args(["--max-tokens", "384", "--report-tokens", "1200", "--out"])
+        .arg(&proposals)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&propose.stdout);
+    println!(
+        "harness propose --proposer llm ({:.0} s):\n{stdout}",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(
+        propose.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&propose.stderr),
+        server.log_tail()
+    );
+    // Proposals that passed the guards, or refusals with reasons, or a note saying why none.
+    let written: Vec<PathBuf> = std::fs::read_dir(&proposals)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    for file in &written {
+        let text = std::fs::read_to_string(file).unwrap();
+        if file.file_name().is_some_and(|n| n == "rejected.yaml") {
+            assert!(text.contains("violations"), "{text}");
+        } else {
+            let proposal: harness_proposer::Proposal = serde_yaml::from_str(&text).unwrap();
+            assert_eq!(proposal.proposer, "llm");
+        }
+    }
+    assert!(
+        !written.is_empty() || stdout.contains("turn") || stdout.contains("submission"),
+        "neither proposals nor a note: {stdout}"
+    );
+    let proposer_requests = &server.proxy().exchanges()[before..];
+    assert!(!proposer_requests.is_empty());
+    assert!(proposer_requests.len() <= PROPOSER_TURNS as usize + 1);
+    for exchange in proposer_requests {
+        let body = exchange.request.body.to_string();
+        assert!(
+            !body.contains(canary_test),
+            "the sealed split reached the proposer"
+        );
+        assert!(
+            !body.contains(canary_verifier),
+            "verifier output reached the proposer"
+        );
+        assert_eq!(exchange.request.body["max_tokens"], 384);
+    }
+    // Its tokens went to the run's ledger under their own heading.
+    let ledger = std::fs::read_to_string(job.join("ledger.jsonl")).unwrap();
+    assert!(ledger.contains("\"proposer\""), "{ledger}");
+}
+
+/// Turns the proposer may take with the real model.
+const PROPOSER_TURNS: u32 = 3;
+
+/// A copy of one of the run's traces, moved to the test split with `canary` as the output of
+/// its tool calls: a proposer that read the test split would carry it.
+fn plant_test_split_canary(job: &Path, canary: &str) {
+    use harness_trace::{Event, RunStore, TraceStore, TrialFilter, TrialId};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = RunStore::open_existing(job).unwrap();
+        let listed = store.list(&TrialFilter::new()).await.unwrap();
+        let mut trace = store.get(&listed[0].trial_id).await.unwrap();
+        trace.header.trial_id = TrialId::scoped(&trace.header.run_id, "word-frequency-report__0");
+        trace.header.task_id = "word-frequency-report".into();
+        trace.header.split = harness_types::Split::Test;
+        for line in &mut trace.steps {
+            if let Event::ToolCall(call) = &mut line.event {
+                call.output = harness_trace::ToolOutput::inline(canary);
+            }
+        }
+        store.put(&trace).await.unwrap();
+    });
 }
 
 /// The exported trajectory of `task`'s first trial.

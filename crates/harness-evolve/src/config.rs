@@ -285,7 +285,7 @@ impl EvolveConfig {
         if self.agent.model.trim().is_empty() {
             return Err(bad(
                 "agent.model",
-                "name a model (`sim:explorer`, `openai:MODEL`)",
+                "name a model (`openai:MODEL`, `sim:PROFILE`)",
             ));
         }
         if self.agent.kind != "builtin" {

@@ -1,6 +1,7 @@
 //! Honest evidence: no crate but harness-sim knows the simulator's profiles or pathologies.
 //! The loop, miner, proposer and gate must work the same against a real model, so their
-//! code (everything under another crate's `src/`, and the example agent's) never names one.
+//! code and shipped data (everything under another crate's `src/`, `catalog/` and
+//! `templates/`, and the example agent's code) never names one.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -13,7 +14,10 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "rs" || e == "yaml" || e == "md")
+        {
             out.push(path);
         }
     }
@@ -35,8 +39,14 @@ fn no_other_crate_names_a_profile_or_a_pathology() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut files = Vec::new();
     for entry in std::fs::read_dir(root.join("crates")).unwrap().flatten() {
-        if entry.file_name() != "harness-sim" && entry.path().join("src").is_dir() {
-            sources(&entry.path().join("src"), &mut files);
+        if entry.file_name() == "harness-sim" {
+            continue;
+        }
+        // Code, and the data a crate ships with it (the proposer's catalog and templates).
+        for part in ["src", "catalog", "templates"] {
+            if entry.path().join(part).is_dir() {
+                sources(&entry.path().join(part), &mut files);
+            }
         }
     }
     sources(&root.join("examples/custom-agent/src"), &mut files);

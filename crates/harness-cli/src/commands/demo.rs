@@ -31,9 +31,10 @@ fn examples() -> PathBuf {
 /// `harness demo`.
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// Simulator profile: a shipped name (`harness sim profiles`) or a profile YAML file.
-    #[arg(long, default_value = "explorer", conflicts_with = "all_profiles")]
-    profile: String,
+    /// Simulator profile: a shipped name (`harness sim profiles`) or a profile YAML file
+    /// (default: the first shipped profile).
+    #[arg(long, conflicts_with = "all_profiles")]
+    profile: Option<String>,
     /// Every shipped profile, one after another.
     #[arg(long)]
     all_profiles: bool,
@@ -103,7 +104,17 @@ pub fn run(args: DemoArgs) -> ExitCode {
             .map(str::to_owned)
             .collect()
     } else {
-        vec![args.profile.clone()]
+        match args.profile.clone().or_else(|| {
+            harness_sim::shipped_names()
+                .first()
+                .map(|s| (*s).to_owned())
+        }) {
+            Some(profile) => vec![profile],
+            None => {
+                eprintln!("error: the simulator ships no profile; give --profile FILE");
+                return ExitCode::from(BAD_INPUT);
+            }
+        }
     };
     let (root, temporary) = match &args.out {
         Some(out) => (out.clone(), None),

@@ -154,7 +154,13 @@ async fn sandbox(kind: SandboxKind) -> Result<Arc<dyn SandboxProvider>, Failure>
                 .await
                 .map_err(|e| bad(format!("sandbox bwrap: {e}")))?,
         ),
-        SandboxKind::Auto => Arc::new(AutoProvider::new(AutoOptions::default()).await),
+        SandboxKind::Auto => {
+            let auto = AutoProvider::new(AutoOptions::default()).await;
+            if let Some(note) = auto.note() {
+                eprintln!("{note}");
+            }
+            Arc::new(auto)
+        }
     })
 }
 

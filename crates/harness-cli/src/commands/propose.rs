@@ -53,6 +53,15 @@ pub struct ProposeArgs {
     /// Environment variable holding the API key of --model and --advisor.
     #[arg(long, value_name = "NAME")]
     api_key_env: Option<String>,
+    /// Most model turns of the LLM proposer.
+    #[arg(long, default_value_t = 16)]
+    max_turns: u32,
+    /// Most tokens per reply of the LLM proposer.
+    #[arg(long, default_value_t = 4096)]
+    max_tokens: u32,
+    /// Budget of the weakness report, in estimated tokens (a small model needs a short one).
+    #[arg(long, default_value_t = harness_miner::DEFAULT_BUDGET_TOKENS)]
+    report_tokens: usize,
     /// A catalog file whose remedies extend (and come before) the shipped ones.
     #[arg(long)]
     catalog: Option<PathBuf>,
@@ -150,7 +159,7 @@ async fn propose(args: ProposeArgs) -> Result<(), (u8, String)> {
     })?;
     let store: Arc<dyn TraceStore> = Arc::new(store);
     let scope = MineScope::new(args.split.iter().copied());
-    let mut config = MinerConfig::new(scope.clone());
+    let mut config = MinerConfig::new(scope.clone()).with_budget(args.report_tokens);
     config.harness_hash = Some(harness.content_hash());
     let mined = StoreMiner::new(config)
         .mine_detailed(store.as_ref())
@@ -218,7 +227,10 @@ fn llm_proposer(args: &ProposeArgs) -> Result<LlmProposer, (u8, String)> {
     };
     let ledger = BudgetLedger::open(&args.run, Budget::unlimited(), PriceTable::new())
         .map_err(|e| (INTERNAL, format!("budget ledger: {e}")))?;
-    let mut proposer = LlmProposer::new(client(spec, "proposer")?, LlmProposerConfig::default())
+    let mut config = LlmProposerConfig::default();
+    config.max_turns = args.max_turns;
+    config.max_tokens = args.max_tokens;
+    let mut proposer = LlmProposer::new(client(spec, "proposer")?, config)
         .with_meter(Arc::new(LedgerSpend(Arc::new(ledger))));
     if let Some(advisor) = &args.advisor {
         proposer = proposer.with_advisor(client(advisor, "advisor")?);
