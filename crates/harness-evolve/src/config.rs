@@ -324,3 +324,62 @@ impl EvolveConfig {
         serde_json::to_value(schemars::schema_for!(EvolveConfig)).unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_fill_in_and_unknown_fields_are_named() {
+        let config = EvolveConfig::parse(
+            "evolve.yaml",
+            "suite: s\nseed_harness: h\nagent:\n  model: openai:m\n",
+        )
+        .unwrap();
+        assert_eq!((config.repeats, config.k, config.generations), (3, 3, 5));
+        assert_eq!(config.protocol, Protocol::Ours);
+        assert_eq!(config.proposer.kind, ProposerKind::Catalog);
+        let err = EvolveConfig::parse(
+            "evolve.yaml",
+            "suite: s\nseed_harness: h\nagent:\n  model: m\nbudget:\n  rollout: 5\n",
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("evolve.yaml: budget"), "{text}");
+        assert!(text.contains("rollout"), "{text}");
+        let err = EvolveConfig::parse(
+            "evolve.yaml",
+            "suite: s\nseed_harness: h\nagent:\n  model: m\nrepeats: 0\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("repeats"), "{err}");
+    }
+
+    #[test]
+    fn a_gate_may_not_name_the_test_split() {
+        let err = EvolveConfig::parse(
+            "evolve.yaml",
+            "suite: s\nseed_harness: h\nagent:\n  model: m\ngate:\n  rules:\n    rule: self_harness\n    splits: [test]\n",
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("gate.rules"), "{text}");
+        assert!(text.contains("sealed"), "{text}");
+    }
+
+    #[test]
+    fn relative_paths_follow_the_config_file() {
+        let mut config = EvolveConfig::parse(
+            "evolve.yaml",
+            "suite: suites/a\nseed_harness: /abs/h\nagent:\n  model: m\nproposer:\n  catalog: c.yaml\n",
+        )
+        .unwrap();
+        config.resolve_paths(Path::new("/base"));
+        assert_eq!(config.suite, Path::new("/base/suites/a"));
+        assert_eq!(config.seed_harness, Path::new("/abs/h"));
+        assert_eq!(
+            config.proposer.catalog.as_deref(),
+            Some(Path::new("/base/c.yaml"))
+        );
+    }
+}

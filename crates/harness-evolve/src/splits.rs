@@ -127,3 +127,36 @@ impl SealedTest {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_suite_splits_into_gated_and_sealed_tasks() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/suites/terminal-lite");
+        let suite = Suite::load(&dir).unwrap();
+        let (gated, sealed) = split_suite(&suite).unwrap();
+        assert!(gated.held_in().iter().all(|t| t.split == Split::HeldIn));
+        assert!(
+            gated
+                .validation()
+                .iter()
+                .all(|t| t.split == Split::Validation)
+        );
+        assert!(gated.all().all(|t| t.split != Split::Test));
+        let tests = suite
+            .tasks
+            .iter()
+            .filter(|t| t.split == Split::Test)
+            .count();
+        assert_eq!(sealed.len(), tests);
+        assert!(tests > 0);
+        // A suite without validation tasks has nothing to gate on.
+        let mut held_in_only = suite.clone();
+        held_in_only.tasks.retain(|t| t.split == Split::HeldIn);
+        let err = split_suite(&held_in_only).unwrap_err();
+        assert!(err.to_string().contains("validation"), "{err}");
+    }
+}

@@ -197,3 +197,32 @@ impl RunState {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_round_trips_and_a_torn_or_foreign_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(RunState::load(dir.path()).unwrap().is_none());
+        let hash = ContentHash::of_bytes(b"seed");
+        let mut state = RunState::new("digest".into(), hash, "abc".into());
+        state.generation = 2;
+        state.save(dir.path()).unwrap();
+        assert_eq!(RunState::load(dir.path()).unwrap(), Some(state.clone()));
+        assert!(!dir.path().join(format!("{STATE_FILE}.tmp")).exists());
+        std::fs::write(RunState::path(dir.path()), "{\"format\": ").unwrap();
+        let err = RunState::load(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("state.json"), "{err}");
+        let mut other = serde_json::to_value(&state).unwrap();
+        other["format"] = "harness-evolve/0".into();
+        std::fs::write(RunState::path(dir.path()), other.to_string()).unwrap();
+        assert!(
+            RunState::load(dir.path())
+                .unwrap_err()
+                .to_string()
+                .contains("format")
+        );
+    }
+}
