@@ -387,3 +387,30 @@ fn a_profile_the_loop_has_never_seen_is_evolved_the_same_way() {
     let evolved = summary["evolved"]["held_in"].as_f64().unwrap();
     assert!(evolved > seed, "{summary}");
 }
+
+#[test]
+fn a_spent_budget_stops_the_loop_cleanly_and_the_sealed_evaluation_still_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    // The seed's evaluation (6 tasks x 3 repeats = 18), the reserved sealed evaluation
+    // (2 harnesses x 2 tasks x 3 repeats = 12) and a little more: not three candidates.
+    let config = config(dir.path(), "budget:\n  rollouts: 40\n");
+    let run = dir.path().join("run");
+    evolve(&config, &run);
+    let events = std::fs::read_to_string(run.join("events.jsonl")).unwrap();
+    assert!(
+        events.contains("cannot fully evaluate three proposals"),
+        "{events}"
+    );
+    let summary = json(&run.join("summary.json"));
+    assert!(
+        summary["stopped"].as_str().unwrap().contains("budget"),
+        "{summary}"
+    );
+    assert!(summary["seed"]["test"].is_number(), "{summary}");
+    assert!(summary["evolved"]["test"].is_number(), "{summary}");
+    let spent = std::fs::read_to_string(run.join("ledger.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(spent <= 40, "{spent} rollouts charged");
+}

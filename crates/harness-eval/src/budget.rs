@@ -146,6 +146,8 @@ pub struct BudgetLedger {
     budget: Budget,
     prices: PriceTable,
     inner: Mutex<(File, Spent)>,
+    /// Rollouts set aside for a later plan (the loop's final sealed evaluation).
+    reserved: std::sync::atomic::AtomicU64,
 }
 
 impl BudgetLedger {
@@ -167,6 +169,7 @@ impl BudgetLedger {
             budget,
             prices,
             inner: Mutex::new((file, spent)),
+            reserved: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -177,6 +180,25 @@ impl BudgetLedger {
     /// What was spent so far.
     pub fn spent(&self) -> Spent {
         self.lock().1
+    }
+
+    /// Set `rollouts` aside: [`BudgetLedger::check_plan`] refuses plans that would leave less
+    /// than that (and, for tokens, dollars and time, less than that many average trials)
+    /// until [`BudgetLedger::release`]. Held in memory: the caller sets it again after a
+    /// restart.
+    pub fn reserve(&self, rollouts: u64) {
+        self.reserved
+            .store(rollouts, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Give back what [`BudgetLedger::reserve`] set aside, for the plan it was kept for.
+    pub fn release(&self) {
+        self.reserve(0);
+    }
+
+    /// Rollouts set aside.
+    pub fn reserved(&self) -> u64 {
+        self.reserved.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The limits.
@@ -249,9 +271,10 @@ impl BudgetLedger {
     }
 
     /// Refuse a plan of `n_trials` that would exceed a limit, judged by the plan's size for
-    /// rollouts and by the average trial so far for tokens, dollars and time. The error holds
-    /// the estimate.
+    /// rollouts and by the average trial so far for tokens, dollars and time, with the
+    /// reserved rollouts counted as part of the plan. The error holds the estimate.
     pub fn check_plan(&self, n_trials: u64) -> Result<(), EvalError> {
+        let n_trials = n_trials + self.reserved();
         let s = self.spent();
         let b = self.budget;
         let refuse = |what: &str, estimate: String, left: String| {

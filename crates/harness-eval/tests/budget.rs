@@ -183,3 +183,33 @@ fn tokens_spent_outside_trials_are_charged_without_a_rollout() {
         (0, 1_100)
     );
 }
+
+#[test]
+fn reserved_rollouts_are_kept_for_the_plan_they_were_set_aside_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = BudgetLedger::open(
+        dir.path(),
+        Budget::unlimited().with_rollouts(10),
+        PriceTable::new(),
+    )
+    .unwrap();
+    ledger.check_plan(10).unwrap();
+    ledger.reserve(4);
+    assert_eq!(ledger.reserved(), 4);
+    ledger.check_plan(6).unwrap();
+    match ledger.check_plan(7) {
+        Err(EvalError::OverBudget { what, .. }) => assert_eq!(what, "rollouts"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    ledger.release();
+    ledger.check_plan(10).unwrap();
+    // Held in memory: a reopened ledger has no reservation.
+    ledger.reserve(9);
+    let reopened = BudgetLedger::open(
+        dir.path(),
+        Budget::unlimited().with_rollouts(10),
+        PriceTable::new(),
+    )
+    .unwrap();
+    assert_eq!(reopened.reserved(), 0);
+}

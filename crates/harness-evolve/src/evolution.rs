@@ -200,14 +200,32 @@ impl Evolution {
             generations: self.config.generations,
             warning: self.preflight(),
         });
+        // The sealed evaluation's rollouts are set aside: no stage may eat into them.
+        if let Some(ledger) = &self.ledger {
+            ledger.reserve(self.final_size());
+        }
         while state.stopped.is_none() {
-            if let Some(reason) = self.stop_reason(&state) {
+            let stop = match self.stop_reason(&state) {
+                Some(reason) => Some(reason),
+                None => match self.generation(&mut state).await {
+                    Ok(()) => None,
+                    // A stage the budget cannot pay for (with the reserve kept) ends the
+                    // loop cleanly; what was decided so far stands.
+                    Err(EvolveError::Eval(e @ harness_eval::EvalError::OverBudget { .. })) => {
+                        Some(format!("budget: {e}"))
+                    }
+                    Err(e) => return Err(e),
+                },
+            };
+            if let Some(reason) = stop {
                 state.stopped = Some(reason.clone());
                 self.save(&mut state)?;
                 self.emit(EvolveEvent::Stopped { reason });
                 break;
             }
-            self.generation(&mut state).await?;
+        }
+        if let Some(ledger) = &self.ledger {
+            ledger.release();
         }
         let summary = self.finish(&mut state).await?;
         Ok(summary)
