@@ -83,6 +83,8 @@ pub struct Evolution {
     matrix: Mutex<ScoreMatrix>,
     /// Time inside the evaluator, and the clock and that time at the last save.
     evaluating: Mutex<std::time::Duration>,
+    /// Trials the evaluator ran (not answered from the cache), for runs without a ledger.
+    ran: std::sync::atomic::AtomicU64,
     last_save: Mutex<(Instant, std::time::Duration)>,
 }
 
@@ -137,6 +139,7 @@ impl Evolution {
             events: Vec::new(),
             matrix: Mutex::new(ScoreMatrix::new()),
             evaluating: Mutex::new(std::time::Duration::ZERO),
+            ran: std::sync::atomic::AtomicU64::new(0),
             last_save: Mutex::new((Instant::now(), std::time::Duration::ZERO)),
         })
     }
@@ -428,6 +431,8 @@ impl Evolution {
             .await;
         *self.evaluating.lock().unwrap_or_else(|e| e.into_inner()) += clock.elapsed();
         let report = report?;
+        self.ran
+            .fetch_add(report.n_run as u64, std::sync::atomic::Ordering::SeqCst);
         let records =
             std::mem::take(&mut *collected.records.lock().unwrap_or_else(|e| e.into_inner()));
         if phase != Phase::Final {
@@ -479,9 +484,13 @@ impl Evolution {
         Ok(())
     }
 
-    /// Trials run so far (the ledger's count when there is one).
+    /// Trials run so far: the ledger's count when there is one (it survives restarts), else
+    /// what this process's evaluations ran.
     fn rollouts_now(&self) -> u64 {
-        self.ledger.as_ref().map_or(0, |l| l.spent().rollouts)
+        self.ledger.as_ref().map_or_else(
+            || self.ran.load(std::sync::atomic::Ordering::SeqCst),
+            |l| l.spent().rollouts,
+        )
     }
 
     async fn generation(&self, state: &mut RunState) -> Result<(), EvolveError> {
