@@ -31,7 +31,12 @@ pub fn small_suite(
     for task in held_in.iter().chain(validation).chain(test) {
         copy_dir(&source.join(task), &suite.join(task))?;
     }
-    let list = |tasks: &[&str]| tasks.iter().map(|t| format!("    - {t}\n")).collect::<String>();
+    let list = |tasks: &[&str]| {
+        tasks
+            .iter()
+            .map(|t| format!("    - {t}\n"))
+            .collect::<String>()
+    };
     std::fs::write(
         suite.join("suite.yaml"),
         format!(
