@@ -16,8 +16,11 @@ pub mod model;
 pub mod state;
 pub mod tools;
 
+pub use agent::{BuiltinAgent, BuiltinAgentFactory, TraceStoreRecall};
+pub use middleware::{Middleware, MiddlewareRegistry, MiddlewareStack};
 pub use model::{
     AssistantMessage, ChatRequest, ChatResponse, FinishReason, Message, ModelClient, ModelError,
     ModelProvider, RetryPolicy, RetryingClient, ScriptStep, ScriptedClient, SecretString,
     SharedClientProvider, Sleeper, ToolCall, ToolDefinition, TrialModelContext, Usage,
 };
+pub use tools::ToolSet;

@@ -58,6 +58,7 @@ pub use memory::{Hint, HintTrigger, Memory, Substitution};
 pub use middleware::{Action, MiddlewareConfig, MiddlewareInstance, Rule, Trigger};
 pub use path::HarnessPath;
 pub use registry::{KindRegistry, KindSpec};
+pub use skill::Skill;
 pub use surface::{Surface, SurfaceMatcher, Surfaces};
 pub use template::{TEMPLATE_VARIABLES, check_template, render_template};
 pub use tool::{Tool, ToolImplementation, ToolSpec};

@@ -7,6 +7,9 @@
 //! written (a torn last line, skipped on open). Only records that count toward a score are
 //! cached: a trial decided by the model server or the infrastructure
 //! ([`OutcomeClass::is_excluded_from_score`]) says nothing about the harness and is run again.
+//!
+//! [`ScoreRecord`]: harness_types::ScoreRecord
+//! [`OutcomeClass::is_excluded_from_score`]: harness_types::OutcomeClass::is_excluded_from_score
 
 use std::collections::HashMap;
 use std::fs::File;

@@ -37,6 +37,8 @@ pub use error::EvolveError;
 pub use events::{EVENTS_FILE, EventSink, EvolveEvent, JsonlEvents, Phase};
 pub use evolution::{Evolution, EvolutionParts, JOBS_DIR, jobs_dir};
 pub use splits::{GatedSplits, SealedTest, split_suite};
-pub use state::{CandidateOutcome, GenerationRecord, RunState, STATE_FILE, SplitScores};
+pub use state::{
+    CandidateOutcome, GenerationRecord, PendingGeneration, RunState, STATE_FILE, SplitScores,
+};
 pub use store::JobTraces;
 pub use summary::{EvolveSummary, SUMMARY_FILE};

@@ -1,7 +1,7 @@
 //! The splits as the loop holds them: held-in and validation in [`GatedSplits`] (held-in is
 //! mined and gated, validation only gated), and the test split in [`SealedTest`], whose tasks
 //! no code outside this module can reach. The only way to evaluate them is
-//! [`SealedTest::plan`], which the loop's final step calls for the seed and the final
+//! `SealedTest::plan` (crate-private), which the loop's final step calls for the seed and the final
 //! harness; the miner, the proposer and the gate are handed the gated splits only.
 
 use std::sync::Arc;

@@ -442,7 +442,7 @@ impl Lineage {
         ))
     }
 
-    /// Merge candidates that share their first parent, unit by unit (see [`crate::merge`]).
+    /// Merge candidates that share their first parent, unit by unit (see [`crate::merge()`]).
     /// Candidates are named by their record's id (or their commit id without a record).
     pub fn merge(
         &self,

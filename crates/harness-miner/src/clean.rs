@@ -104,7 +104,7 @@ pub fn strip_ansi(text: &str) -> String {
 /// Shortest run of identical lines that is collapsed.
 const MIN_RUN: usize = 3;
 
-/// Runs of [`MIN_RUN`] or more identical non-blank lines written once, followed by
+/// Runs of three (`MIN_RUN`) or more identical non-blank lines written once, followed by
 /// `[line repeated N times]`; shorter runs and blank lines are kept as they are.
 pub fn collapse_repeated_lines(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -54,10 +54,10 @@ pub mod trial;
 
 pub use attribution::{Attribution, ComponentKind, attribution_for};
 pub use clean::{Cleaner, strip_ansi};
-pub use cluster::{ClusterConfig, cluster_failures};
+pub use cluster::{Cluster, ClusterConfig, cluster_failures};
 pub use detect::{BehaviourTag, Detector, DetectorConfig, Finding, builtin_detectors};
 pub use error::MinerError;
-pub use miner::{MinerConfig, StoreMiner, WeaknessMiner};
+pub use miner::{Mined, MinerConfig, StoreMiner, WeaknessMiner};
 pub use qa::{QaConfig, QuestionAnswerer, TokenMeter};
 pub use render::render_markdown;
 pub use report::{

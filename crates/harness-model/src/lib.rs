@@ -42,6 +42,8 @@ pub use client::{ChatRequest, ModelClient};
 pub use error::ModelError;
 pub use harness_types::ModelSettings;
 pub use message::{AssistantMessage, Message, ToolCall};
+#[cfg(feature = "openai")]
+pub use openai::{OpenAiClient, OpenAiConfig};
 pub use provider::{ModelProvider, SharedClientProvider, TrialModelContext};
 pub use registry::{BackendOptions, BuiltModel, ModelBackend, ModelRegistry};
 pub use response::{ChatResponse, FinishReason, Usage};

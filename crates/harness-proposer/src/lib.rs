@@ -39,7 +39,7 @@ pub mod verdict;
 /// Task-specific identifiers.
 pub mod vocabulary;
 
-pub use catalog::{Catalog, CatalogProposer, Remedy};
+pub use catalog::{Catalog, CatalogProposer, Remedy, RemedyChange};
 pub use context::{ProposalContext, TraceAccess};
 pub use error::ProposerError;
 pub use guard::{ChangeMeasure, EditBudget, GuardConfig, GuardViolation, ProposalGuard, measure};

@@ -20,6 +20,10 @@
 //! [`JobDir`] lives (the lock goes with the process, so a killed run leaves no stale lock,
 //! only the file, and the folder stays taken). [`JobDir::reopen`] takes such a folder back to
 //! resume it, when no live run holds its lock.
+//!
+//! [`JobDir`]: crate::layout::JobDir
+//! [`JobDir::create`]: crate::layout::JobDir::create
+//! [`JobDir::reopen`]: crate::layout::JobDir::reopen
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};

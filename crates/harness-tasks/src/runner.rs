@@ -9,6 +9,8 @@
 //!
 //! The job folder is created exclusively and locked for the job's life (see
 //! [`JobDir::create`]): two runs never share one.
+//!
+//! [`JobDir::create`]: crate::layout::JobDir::create
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -21,6 +21,8 @@
 //! must not open holes the real tool does not have: `uvx pytest` runs pytest with the working
 //! directory off `sys.path`, as the real entry point does, so a `pytest.py` in WORKDIR cannot
 //! shadow it.
+//!
+//! [`MountKind::Tools`]: harness_sandbox::MountKind::Tools
 
 use std::path::Path;
 

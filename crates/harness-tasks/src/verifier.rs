@@ -9,6 +9,8 @@
 //! phase carries over), with `PYTHONNOUSERSITE=1` (no user site to import from) and
 //! `PYTHONDONTWRITEBYTECODE=1` (the verifier leaves no bytecode in WORKDIR or the tests). Any setup
 //! step that fails is an infrastructure error, never a pass. See `docs/reward-integrity.md`.
+//!
+//! [`Sandbox::enter_verifier_phase`]: harness_sandbox::Sandbox::enter_verifier_phase
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

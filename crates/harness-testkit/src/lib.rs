@@ -21,6 +21,9 @@ pub mod llama_server;
 pub mod recording_proxy;
 
 pub use dependency_tree::normal_dependencies;
+pub use fake_openai::FakeOpenAi;
+pub use llama_server::LlamaServer;
+pub use recording_proxy::RecordingProxy;
 
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;

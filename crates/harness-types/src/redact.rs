@@ -6,6 +6,10 @@
 //! trace sink writes). [`redact_url`] gives the form of a URL that may be recorded, and
 //! [`url_secrets`] the values it held back, so that a message quoting the full URL can be
 //! cleaned too.
+//!
+//! [`REDACTED`]: crate::redact::REDACTED
+//! [`redact_url`]: crate::redact::redact_url
+//! [`url_secrets`]: crate::redact::url_secrets
 
 use std::borrow::Cow;
 use std::fmt;

@@ -19,7 +19,7 @@ pub enum LineageCommand {
     Log {
         /// Run directory.
         run: PathBuf,
-        /// Revision: main, candidates/<generation>/<id>, a ref name or a commit id.
+        /// Revision: main, `candidates/<generation>/<id>`, a ref name or a commit id.
         #[arg(default_value = "main")]
         rev: String,
         /// Print one JSON object per version.

@@ -2,11 +2,13 @@
 //! miner's behaviour tags to parameterized edits on declared surfaces, with parameters
 //! derived from the evidence where a fixed number would be a guess.
 //!
-//! - [`remedy`]: the catalog format ([`Catalog`], [`Remedy`], [`RemedyChange`]) and loading.
-//! - [`derive`]: values taken from the report (passing-trial statistics, a cluster's shared
-//!   error, a tool's usage).
-//! - [`build`]: a remedy applied to a parent harness as an edit set.
-//! - [`proposer`]: [`CatalogProposer`], which picks diverse remedies for the top clusters.
+//! - [`remedy`](crate::catalog::remedy): the catalog format ([`Catalog`], [`Remedy`],
+//!   [`RemedyChange`](crate::catalog::RemedyChange)) and loading.
+//! - [`derive`](crate::catalog::derive): values taken from the report (passing-trial
+//!   statistics, a cluster's shared error, a tool's usage).
+//! - [`build`](crate::catalog::build): a remedy applied to a parent harness as an edit set.
+//! - [`proposer`](crate::catalog::proposer): [`CatalogProposer`], which picks diverse remedies
+//!   for the top clusters.
 
 /// Remedies applied to a harness as edits.
 pub mod build;
