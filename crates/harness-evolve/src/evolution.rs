@@ -39,6 +39,9 @@ use crate::summary::{EvolveSummary, SUMMARY_FILE};
 
 /// Job folders of the run go here.
 pub const JOBS_DIR: &str = "jobs";
+/// The folder of a run directory holding each generation's weakness report
+/// (`generation-<N>.json`).
+pub const REPORTS_DIR: &str = "reports";
 
 /// The parts of a loop.
 pub struct EvolutionParts {
@@ -578,6 +581,7 @@ impl Evolution {
         let jobs = self.run_dir.join(JOBS_DIR);
         let traces = Arc::new(JobTraces::open(&jobs)?.for_harness(parent.content_hash()));
         let report = self.miner.mine(traces.as_ref()).await?;
+        self.keep_report(generation, &report)?;
         let scope = MineScope::new([MinableSplit::HeldIn]);
         let context = ProposalContext::new((**parent).clone(), self.registry.clone(), report)
             .with_history(state.history.clone())
@@ -588,6 +592,23 @@ impl Evolution {
             )
             .with_generation(generation);
         Ok(self.proposer.propose(&context, self.config.k).await?)
+    }
+
+    /// Keep the generation's weakness report (`reports/generation-<N>.json`) for the run
+    /// report: how the clusters changed over the run.
+    fn keep_report(
+        &self,
+        generation: u32,
+        report: &harness_miner::WeaknessReport,
+    ) -> Result<(), EvolveError> {
+        let dir = self.run_dir.join(REPORTS_DIR);
+        std::fs::create_dir_all(&dir).map_err(|e| EvolveError::io(&dir, e))?;
+        let path = dir.join(format!("generation-{generation}.json"));
+        let text = serde_json::to_vec_pretty(report).map_err(|e| EvolveError::State {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        crate::state::write_atomic(&path, &text)
     }
 
     /// Cascade-evaluate `candidate` against `parent` and record it in the lineage.

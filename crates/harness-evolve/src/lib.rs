@@ -11,7 +11,11 @@
 //! - [`events`]: [`EvolveEvent`]s for subscribers ([`EventSink`]) and `events.jsonl`.
 //! - [`store`]: [`JobTraces`], the run's job folders as one trace store per harness.
 //! - [`summary`]: [`EvolveSummary`], what the run produced and what it cost.
+//! - [`analysis`]: what the analysis commands keep in a run directory ([`Ablation`],
+//!   [`BudgetMatched`]) for the run report.
 
+/// Analyses kept beside a run.
+pub mod analysis;
 /// The configuration file.
 pub mod config;
 /// The one error type.
@@ -29,13 +33,17 @@ pub mod store;
 /// The run's summary.
 pub mod summary;
 
+pub use analysis::{
+    ABLATION_FILE, ANALYSIS_DIR, Ablated, Ablation, AblationRow, ArmScore, BUDGET_MATCHED_FILE,
+    BudgetMatched, analysis_path, read_analysis, write_analysis,
+};
 pub use config::{
     AgentConfig, BudgetConfig, CascadeConfig, EvolveConfig, GateConfig, ProposerConfig,
     ProposerKind, Protocol, SandboxKind,
 };
 pub use error::EvolveError;
 pub use events::{EVENTS_FILE, EventSink, EvolveEvent, JsonlEvents, Phase};
-pub use evolution::{Evolution, EvolutionParts, JOBS_DIR, jobs_dir};
+pub use evolution::{Evolution, EvolutionParts, JOBS_DIR, REPORTS_DIR, jobs_dir};
 pub use splits::{GatedSplits, SealedTest, split_suite};
 pub use state::{
     CandidateOutcome, GenerationRecord, PendingGeneration, RunState, STATE_FILE, SplitScores,

@@ -177,25 +177,35 @@ impl RunState {
         Ok(Some(state))
     }
 
-    /// Write the state atomically: a temporary file, synced, renamed over the old one, and
-    /// the folder synced, so a kill leaves the old state or the new one, never a torn one.
+    /// Write the state atomically ([`write_atomic`]).
     pub fn save(&self, run: &Path) -> Result<(), EvolveError> {
         let path = Self::path(run);
-        let tmp = run.join(format!("{STATE_FILE}.tmp"));
         let text = serde_json::to_vec_pretty(self).map_err(|e| EvolveError::State {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        let mut file = std::fs::File::create(&tmp).map_err(|e| EvolveError::io(&tmp, e))?;
-        file.write_all(&text)
-            .and_then(|()| file.sync_all())
-            .map_err(|e| EvolveError::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| EvolveError::io(&path, e))?;
-        if let Ok(dir) = std::fs::File::open(run) {
-            let _ = dir.sync_all();
-        }
-        Ok(())
+        write_atomic(&path, &text)
     }
+}
+
+/// Write `bytes` to `path` atomically: a temporary file beside it, synced, renamed over the
+/// old one, and the folder synced, so a kill leaves the old file or the new one, never a torn
+/// one.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EvolveError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!("{name}.tmp"));
+    let mut file = std::fs::File::create(&tmp).map_err(|e| EvolveError::io(&tmp, e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| EvolveError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| EvolveError::io(path, e))?;
+    if let Some(dir) = path.parent().and_then(|d| std::fs::File::open(d).ok()) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }
 
 #[cfg(test)]
