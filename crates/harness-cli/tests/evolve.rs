@@ -20,55 +20,9 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod support;
 
-const HELD_IN: [&str; 4] = [
-    "docs-whitespace-cleanup",
-    "http-status-summary",
-    "fix-event-summarizer",
-    "sales-region-totals",
-];
-const VALIDATION: [&str; 2] = ["lighthouse-lines", "fix-word-counter"];
-const TEST: [&str; 2] = ["word-frequency-report", "duplicate-photos"];
-
-/// A suite of eight bundled tasks with their splits.
-fn small_suite(dir: &Path) -> PathBuf {
-    let suite = dir.join("suite");
-    let source = repo().join("examples/suites/terminal-lite");
-    for task in HELD_IN.iter().chain(&VALIDATION).chain(&TEST) {
-        let from = source.join(task);
-        for entry in walkdir::WalkDir::new(&from) {
-            let entry = entry.unwrap();
-            let to = suite
-                .join(task)
-                .join(entry.path().strip_prefix(&from).unwrap());
-            if entry.file_type().is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-            } else {
-                std::fs::copy(entry.path(), &to).unwrap();
-            }
-        }
-    }
-    let list = |tasks: &[&str]| {
-        tasks
-            .iter()
-            .map(|t| format!("    - {t}\n"))
-            .collect::<String>()
-    };
-    std::fs::write(
-        suite.join("suite.yaml"),
-        format!(
-            "name: small\nsplits:\n  held_in:\n{}  validation:\n{}  test:\n{}",
-            list(&HELD_IN),
-            list(&VALIDATION),
-            list(&TEST)
-        ),
-    )
-    .unwrap();
-    suite
-}
+use support::{TEST, repo, small_suite};
 
 fn config(dir: &Path, extra: &str) -> PathBuf {
     let suite = small_suite(dir);

@@ -88,6 +88,14 @@ impl ScoreCache {
         self.lock().records.get(&key.digest()).cloned()
     }
 
+    /// Every record, in key order (for analyses over a whole run).
+    pub fn records(&self) -> Vec<ScoreRecord> {
+        let inner = self.lock();
+        let mut all: Vec<(&ContentHash, &ScoreRecord)> = inner.records.iter().collect();
+        all.sort_by(|a, b| a.0.cmp(b.0));
+        all.into_iter().map(|(_, r)| r.clone()).collect()
+    }
+
     /// How many keys have a record.
     pub fn len(&self) -> usize {
         self.lock().records.len()

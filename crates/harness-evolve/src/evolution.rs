@@ -170,6 +170,60 @@ impl Evolution {
         &self.lineage
     }
 
+    /// The run directory.
+    pub fn run_dir(&self) -> &Path {
+        &self.run_dir
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EvolveConfig {
+        &self.config
+    }
+
+    /// The seed harness.
+    pub fn seed_harness(&self) -> &Arc<Harness> {
+        &self.seed
+    }
+
+    /// Kinds and tools harnesses may name.
+    pub fn registry(&self) -> &KindRegistry {
+        &self.registry
+    }
+
+    /// The gated splits.
+    pub(crate) fn splits(&self) -> &GatedSplits {
+        &self.splits
+    }
+
+    /// The sealed test split.
+    pub(crate) fn sealed(&self) -> &SealedTest {
+        &self.sealed
+    }
+
+    /// The records of `harness` on the sealed test split, `repeats` per task (for the
+    /// analyses of a finished run only).
+    pub(crate) async fn sealed_records(
+        &self,
+        harness: &Arc<Harness>,
+        repeats: u32,
+        label: &str,
+    ) -> Result<Vec<ScoreRecord>, EvolveError> {
+        let plan = self.sealed.plan(
+            Arc::clone(harness),
+            &self.suite,
+            repeats,
+            self.config.seed,
+            format!("final-{label}-{}", harness.content_hash().short()),
+        );
+        let records = self
+            .evaluate(Phase::Final, harness, "test", plan.trials, plan.run_name)
+            .await?;
+        Ok(records
+            .into_iter()
+            .filter(|r| r.split == Split::Test)
+            .collect())
+    }
+
     fn emit(&self, event: EvolveEvent) {
         for sink in &self.events {
             sink.on_event(&event);
@@ -385,7 +439,10 @@ impl Evolution {
         Ok(self.lineage.blocking(move |l| l.resolve(&id)).await?)
     }
 
-    async fn parent_harness(&self, state: &RunState) -> Result<Arc<Harness>, EvolveError> {
+    pub(crate) async fn parent_harness(
+        &self,
+        state: &RunState,
+    ) -> Result<Arc<Harness>, EvolveError> {
         if state.parent == self.seed.content_hash() {
             return Ok(Arc::clone(&self.seed));
         }
@@ -399,7 +456,7 @@ impl Evolution {
     }
 
     /// Evaluate `trials` of `harness`; records of the gated splits go to the matrix.
-    async fn evaluate(
+    pub(crate) async fn evaluate(
         &self,
         phase: Phase,
         harness: &Arc<Harness>,
@@ -489,7 +546,7 @@ impl Evolution {
 
     /// Trials run so far: the ledger's count when there is one (it survives restarts), else
     /// what this process's evaluations ran.
-    fn rollouts_now(&self) -> u64 {
+    pub(crate) fn rollouts_now(&self) -> u64 {
         self.ledger.as_ref().map_or_else(
             || self.ran.load(std::sync::atomic::Ordering::SeqCst),
             |l| l.spent().rollouts,

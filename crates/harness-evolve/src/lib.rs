@@ -11,11 +11,14 @@
 //! - [`events`]: [`EvolveEvent`]s for subscribers ([`EventSink`]) and `events.jsonl`.
 //! - [`store`]: [`JobTraces`], the run's job folders as one trace store per harness.
 //! - [`summary`]: [`EvolveSummary`], what the run produced and what it cost.
+//! - [`analyze`]: [`Evolution::ablate`] and [`Evolution::budget_matched`].
 //! - [`analysis`]: what the analysis commands keep in a run directory ([`Ablation`],
 //!   [`BudgetMatched`]) for the run report.
 
 /// Analyses kept beside a run.
 pub mod analysis;
+/// Analyses of a run through its evaluator: ablation and the budget-matched arm.
+pub mod analyze;
 /// The configuration file.
 pub mod config;
 /// The one error type.

@@ -13,7 +13,9 @@ use harness_trace::RunStore;
 /// Options of the reference agent on the command line.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BuiltinAgentArgs {
-    /// Harness directory (with `--agent builtin`).
+    /// Harness (with `--agent builtin`): a directory, or a version of a run's lineage as
+    /// `RUN@REV` or `lineage:RUN:REV` (REV: `main`, `candidates/<generation>/<id>`, or a
+    /// commit id), for running an evolved harness on another suite or model.
     #[arg(long)]
     pub harness: Option<PathBuf>,
     /// Model: `openai:MODEL` (any OpenAI-compatible chat completions server) or
@@ -105,6 +107,48 @@ pub fn template(
     Ok(agent)
 }
 
+/// Load `--harness`: a directory, or `RUN@REV` / `lineage:RUN:REV`, a version of a run's
+/// lineage. An existing directory wins, so a folder whose name holds `@` still loads.
+pub fn load_harness(arg: &Path) -> Result<Harness, AgentSetupError> {
+    let registry = KindRegistry::builtin();
+    let text = arg.to_string_lossy();
+    let lineage_ref =
+        if arg.is_dir() {
+            None
+        } else if let Some(rest) = text.strip_prefix("lineage:") {
+            Some(rest.rsplit_once(':').ok_or_else(|| {
+                AgentSetupError(format!("--harness {text}: give lineage:RUN:REV"))
+            })?)
+        } else {
+            text.rsplit_once('@')
+        };
+    let Some((run, rev)) = lineage_ref else {
+        return Harness::load(arg, &registry).map_err(|e| {
+            let mut text = String::new();
+            match &e {
+                harness_core::CoreError::Invalid { diagnostics } => {
+                    for d in diagnostics {
+                        let mut d = d.clone();
+                        d.file = arg.join(&d.file).display().to_string();
+                        text.push_str(&format!("{d}\n"));
+                    }
+                }
+                other => text.push_str(&other.to_string()),
+            }
+            AgentSetupError(text.trim_end().to_owned())
+        });
+    };
+    let run = Path::new(run);
+    let lineage = harness_lineage::Lineage::open(run)
+        .map_err(|e| AgentSetupError(format!("--harness {text}: {e}")))?;
+    let version = lineage
+        .resolve(rev)
+        .map_err(|e| AgentSetupError(format!("--harness {text}: {e}")))?;
+    lineage
+        .harness(&version, &registry)
+        .map_err(|e| AgentSetupError(format!("--harness {text}: {e}")))
+}
+
 /// Build the reference agent; backend records (the simulator's ground truth) go under
 /// `run_dir`.
 pub fn build(args: &BuiltinAgentArgs, run_dir: &Path) -> Result<Arc<dyn Agent>, AgentSetupError> {
@@ -112,20 +156,7 @@ pub fn build(args: &BuiltinAgentArgs, run_dir: &Path) -> Result<Arc<dyn Agent>, 
         .harness
         .as_ref()
         .ok_or_else(|| AgentSetupError("--agent builtin needs --harness DIR".into()))?;
-    let harness = Harness::load(dir, &KindRegistry::builtin()).map_err(|e| {
-        let mut text = String::new();
-        match &e {
-            harness_core::CoreError::Invalid { diagnostics } => {
-                for d in diagnostics {
-                    let mut d = d.clone();
-                    d.file = dir.join(&d.file).display().to_string();
-                    text.push_str(&format!("{d}\n"));
-                }
-            }
-            other => text.push_str(&other.to_string()),
-        }
-        AgentSetupError(text.trim_end().to_owned())
-    })?;
+    let harness = load_harness(dir)?;
     let spec = args
         .model
         .as_deref()

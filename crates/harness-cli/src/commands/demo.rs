@@ -19,7 +19,7 @@ use harness_tasks::Suite;
 use harness_types::Split;
 use serde::Serialize;
 
-use super::evolve::{Failure, evaluator, evolve, score, start_run_dir};
+use super::evolve::{Failure, build, evaluator, fail, score, start_run_dir};
 use super::evolve_progress::EvolveProgress;
 use super::output::{BAD_INPUT, INTERNAL, OK};
 
@@ -63,6 +63,8 @@ struct ProfileRow {
     seed: Scores,
     generic: Generic,
     evolved: Scores,
+    /// The seed at the run's budget on the test split (`harness compare --budget-matched`).
+    budget_matched: Option<Matched>,
     accepted_changes: usize,
     rollouts: u64,
     baseline_rollouts: u64,
@@ -79,6 +81,13 @@ struct Scores {
     held_in: Option<f64>,
     validation: Option<f64>,
     test: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Matched {
+    samples_per_task: u32,
+    seed_pass_at_1: f64,
+    seed_best_of_k: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -200,14 +209,24 @@ async fn demo_profile(args: &DemoArgs, profile: &str, root: &Path) -> Result<Pro
     };
     let run_dir = root.join(&name);
     start_run_dir(&run_dir, &config)?;
-    let summary = evolve(
+    let evolution = build(
         config.clone(),
         &run_dir,
         Arc::new(EvolveProgress::new(name.clone())),
     )
     .await?;
+    let summary = evolution.run().await.map_err(|e| fail(&e))?;
+    // The arm every such result should report: the seed sampled repeatedly at the run's
+    // budget, on the same sealed test split.
+    let matched = evolution.budget_matched().await.map_err(|e| fail(&e))?;
     let generic = generic_test(&config, &run_dir).await?;
-    Ok(row(&name, &summary, generic, clock, &run_dir))
+    let mut row = row(&name, &summary, generic, clock, &run_dir);
+    row.budget_matched = Some(Matched {
+        samples_per_task: matched.samples_per_task,
+        seed_pass_at_1: round3(matched.seed_pass_at_1.mean),
+        seed_best_of_k: round3(matched.seed_best_of_k.mean),
+    });
+    Ok(row)
 }
 
 /// The shipped `rich` harness on the sealed test split: the generic checklist.
@@ -263,6 +282,7 @@ fn row(
             validation: s.evolved.validation,
             test: s.evolved.test,
         },
+        budget_matched: None,
         accepted_changes: s.accepted_changes,
         rollouts: s.rollouts,
         baseline_rollouts: s.baseline_rollouts,
@@ -278,18 +298,28 @@ fn row(
 
 fn table(rows: &[ProfileRow]) -> String {
     let mut out = String::from(
-        "profile    | seed val / test | generic test | evolved val / test | accepted | rollouts (ours) | rollouts (baseline) | wall\n\
-         -----------|-----------------|--------------|--------------------|----------|-----------------|---------------------|------\n",
+        "profile    | seed val / test | generic test | evolved val / test | seed at matched budget: pass@1 / best-of-K | accepted | rollouts (ours) | rollouts (baseline) | wall\n\
+         -----------|-----------------|--------------|--------------------|--------------------------------------------|----------|-----------------|---------------------|------\n",
     );
     for r in rows {
+        let matched = r.budget_matched.as_ref().map_or_else(
+            || "-".to_owned(),
+            |m| {
+                format!(
+                    "{:.3} / {:.3} (K = {})",
+                    m.seed_pass_at_1, m.seed_best_of_k, m.samples_per_task
+                )
+            },
+        );
         out.push_str(&format!(
-            "{:<10} | {} / {}   | {}        | {} / {}      | {:>8} | {:>15} | {:>19} | {:.0} s\n",
+            "{:<10} | {} / {}   | {}        | {} / {}      | {:<42} | {:>8} | {:>15} | {:>19} | {:.0} s\n",
             r.profile,
             score(r.seed.validation),
             score(r.seed.test),
             score(r.generic.test),
             score(r.evolved.validation),
             score(r.evolved.test),
+            matched,
             r.accepted_changes,
             r.rollouts,
             r.baseline_rollouts,

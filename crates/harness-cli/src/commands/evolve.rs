@@ -83,8 +83,8 @@ pub fn run(args: EvolveArgs) -> ExitCode {
     }
 }
 
-/// Read `RUN/config.yaml` of a run to resume.
-fn resume_config(run: &Path) -> Result<EvolveConfig, Failure> {
+/// Read `RUN/config.yaml` of a run (to resume or analyse).
+pub fn resume_config(run: &Path) -> Result<EvolveConfig, Failure> {
     let path = run.join(RUN_CONFIG);
     if !path.is_file() {
         return Err(bad(format!(
@@ -271,6 +271,30 @@ pub async fn evolve(
     run_dir: &Path,
     progress: Arc<dyn EventSink>,
 ) -> Result<EvolveSummary, Failure> {
+    let evolution = build(config, run_dir, progress).await?;
+    evolution.run().await.map_err(|e| fail(&e))
+}
+
+/// The loop of an existing run, for its analyses (`harness ablate`, `harness compare`),
+/// reporting progress under `label`. A directory without a run is bad input.
+pub async fn open_run(run: &Path, label: &str) -> Result<Evolution, Failure> {
+    let config = resume_config(run)?;
+    if !run.join(harness_evolve::STATE_FILE).is_file() {
+        return Err(bad(format!(
+            "{}: the run has not started (no {})",
+            run.display(),
+            harness_evolve::STATE_FILE
+        )));
+    }
+    build(config, run, Arc::new(EvolveProgress::new(label))).await
+}
+
+/// The loop of a config in `run_dir`: for a run, or for the analyses of one.
+pub async fn build(
+    config: EvolveConfig,
+    run_dir: &Path,
+    progress: Arc<dyn EventSink>,
+) -> Result<Evolution, Failure> {
     let registry = KindRegistry::builtin();
     let suite = Suite::load(&config.suite)
         .map_err(|e| bad(format!("suite {}: {e}", config.suite.display())))?;
@@ -304,10 +328,11 @@ pub async fn evolve(
     .with_vocabulary(vocabulary)
     .with_events(Arc::new(events))
     .with_events(progress);
-    evolution.run().await.map_err(|e| fail(&e))
+    Ok(evolution)
 }
 
-fn fail(e: &harness_evolve::EvolveError) -> Failure {
+/// An error of the loop as a failure: bad input or internal.
+pub fn fail(e: &harness_evolve::EvolveError) -> Failure {
     (
         if e.is_bad_input() {
             BAD_INPUT

@@ -4,14 +4,17 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod ablate;
 mod apply;
 mod builtin_agent;
 mod changes;
+mod compare;
 mod demo;
 mod diff;
 mod evolve;
 mod evolve_progress;
 mod fmt;
+mod hybrid;
 mod lineage;
 mod mine;
 mod output;
@@ -72,6 +75,13 @@ enum Command {
     /// The simulated model: list its shipped profiles.
     #[command(subcommand)]
     Sim(sim::SimCommand),
+    /// A run's final harness with each accepted change (and each component kind) taken away.
+    Ablate(ablate::AblateArgs),
+    /// Versions of a run on their shared cells; `--budget-matched`: the seed's repeated
+    /// sampling at the run's budget beside the evolved harness.
+    Compare(compare::CompareArgs),
+    /// A three-way merge of two versions of a run against their common ancestor.
+    Hybrid(hybrid::HybridArgs),
 }
 
 /// Run the parsed command and map its outcome to an exit code.
@@ -90,5 +100,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Mine(args) => mine::run(args),
         Command::Propose(args) => propose::run(args),
         Command::Sim(cmd) => sim::run(cmd),
+        Command::Ablate(args) => ablate::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Hybrid(args) => hybrid::run(args),
     }
 }
