@@ -406,7 +406,7 @@ fn the_report_renders_in_headless_chromium_without_console_errors() {
         &profile,
         &[
             &format!("--screenshot={}", shot.display()),
-            "--window-size=1280,2400",
+            "--window-size=1280,3200",
             "--hide-scrollbars",
         ],
     );

@@ -864,6 +864,70 @@ mod tests {
         assert_eq!(charge_generation("proposer"), None);
     }
 
+    fn hash(name: &str) -> ContentHash {
+        ContentHash::of_bytes(name.as_bytes())
+    }
+
+    fn record(
+        harness: &ContentHash,
+        task: &str,
+        repeat: u32,
+        split: &str,
+        reward: f64,
+    ) -> ScoreRecord {
+        serde_json::from_value(serde_json::json!({
+            "key": {
+                "harness_hash": harness.to_hex(),
+                "task_id": task,
+                "task_checksum": "0".repeat(64),
+                "agent": {"name": "builtin", "version": "0.1.0"},
+                "model": "sim:explorer",
+                "verifier": {"name": "harbor", "version": "1"},
+                "seed": 1,
+                "repeat": repeat
+            },
+            "split": split,
+            "outcome": if reward >= 1.0 { "pass" } else { "fail" },
+            "reward": reward,
+            "started_at": "2026-01-01T00:00:00Z",
+            "source": {"run_id": "g1-parent", "trial_id": format!("g1-parent.{task}__{repeat}")}
+        }))
+        .unwrap()
+    }
+
+    /// Generation 1's parent is the seed, generation 2's an intermediate harness, the final
+    /// harness a third. The cache holds test records for all three (as a damaged or foreign
+    /// cache might): only the seed's and the final harness's ever reach the view.
+    #[test]
+    fn only_the_seed_and_the_final_harness_show_the_test_split() {
+        let (seed, middle, last) = (hash("seed"), hash("middle"), hash("final"));
+        let mut state = RunState::new("digest".into(), seed, "v0".into());
+        state.generations = serde_json::from_value(serde_json::json!([
+            {"generation": 1, "parent": seed.to_hex(), "proposals": [], "accepted": [],
+             "baseline_rollouts": 10},
+            {"generation": 2, "parent": middle.to_hex(), "proposals": [], "accepted": [],
+             "baseline_rollouts": 10}
+        ]))
+        .unwrap();
+        let mut records = Vec::new();
+        for (h, test_reward) in [(&seed, 0.0), (&middle, 0.5), (&last, 1.0)] {
+            for task in ["a", "b", "c"] {
+                records.push(record(h, task, 0, "held_in", 1.0));
+                records.push(record(h, task, 0, "validation", 0.0));
+                records.push(record(h, task, 0, "test", test_reward));
+            }
+        }
+        let rows = score_rows(&state, last, true, &records);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].test.map(|m| m.mean), Some(0.0));
+        assert_eq!(rows[1].test, None, "an intermediate harness's test records");
+        assert_eq!(rows[2].test.map(|m| m.mean), Some(1.0));
+        assert_eq!(rows[1].held_in.map(|m| m.cells), Some(3));
+        // An unfinished run shows no test split at all.
+        let rows = score_rows(&state, middle, false, &records);
+        assert!(rows.iter().all(|r| r.test.is_none()));
+    }
+
     #[test]
     fn a_mean_is_clustered_by_task_and_clipped() {
         let m = Mean::of([("a", 1.0), ("a", 1.0), ("b", 0.0), ("b", 1.0)]).unwrap();

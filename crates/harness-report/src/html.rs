@@ -26,7 +26,7 @@ pub fn escape(text: &str) -> String {
 
 const STYLE: &str = r#"
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto;
-  max-width: 1200px; padding: 1rem 2rem 4rem; color: #1d1d1f; line-height: 1.45; }
+  max-width: 1320px; padding: 1rem 2rem 4rem; color: #1d1d1f; line-height: 1.45; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; }
 h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
 p.headline { font-size: 1.05rem; background: #f4f6fa; padding: .6rem .8rem; border-radius: 6px; }
@@ -39,7 +39,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.rejected td, tr.refused td { color: #6b6b6b; }
 tr.accepted td:first-child { border-left: 4px solid #2ca02c; }
 tr.rejected td:first-child, tr.refused td:first-child { border-left: 4px solid #d62728; }
-.verdict { font-weight: 600; font-size: .8rem; }
+.verdict { font-weight: 600; font-size: .75rem; white-space: nowrap; }
 .chart svg { max-width: 100%; height: auto; border: 1px solid #eee; }
 details { margin: .2rem 0; }
 summary { cursor: pointer; color: #1f4e99; }
@@ -50,7 +50,8 @@ pre.diff .del { color: #82071e; background: #ffebe9; display: block; }
 pre.diff .hunk { color: #0550ae; display: block; }
 code { background: #f3f3f3; padding: 0 .2rem; border-radius: 3px; white-space: nowrap; }
 table.proposals { font-size: .8rem; width: 100%; }
-table.proposals td { overflow-wrap: anywhere; }
+table.proposals td { overflow-wrap: break-word; }
+table.proposals td.tasks { min-width: 12em; }
 "#;
 
 /// The whole page.
@@ -259,6 +260,11 @@ fn diff_block(diff: &str) -> String {
     out
 }
 
+/// Escaped text that may wrap after underscores (long cluster ids).
+fn breakable(text: &str) -> String {
+    escape(text).replace('_', "_<wbr>")
+}
+
 fn proposal_row(h: &mut String, p: &ProposalView) {
     let class = match p.outcome {
         Outcome::Accepted => "accepted",
@@ -270,25 +276,25 @@ fn proposal_row(h: &mut String, p: &ProposalView) {
     let _ = writeln!(
         h,
         "<tr class=\"{class}\"><td class=\"num\">{}</td><td><code>{}</code></td><td>{}</td>\
-         <td>{}</td><td>{}</td><td>{}</td><td>{}<br><span class=\"verdict\">{}</span></td>\
+         <td>{}</td><td class=\"tasks\">{}</td><td>{}</td><td>{}<br><span class=\"verdict\">{}</span></td>\
          <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         p.generation,
         escape(&p.id),
-        escape(&p.cluster),
+        breakable(&p.cluster),
         escape(&p.surface),
         escape(&fmt::list(&p.predicted_fixes)),
         escape(&fmt::list(&p.at_risk)),
         escape(p.outcome.as_str()),
         escape(&verdict),
         fmt::p_value(p.p_value),
-        fmt::effect(p.effect, p.interval),
+        fmt::effect(p.effect, p.interval).replacen(" [", "<br>[", 1),
         escape(&fmt::list(&p.fixed)),
         escape(&fmt::list(&p.regressed)),
         escape(p.stage.as_deref().unwrap_or("-")),
     );
     let _ = writeln!(
         h,
-        "<tr class=\"{class}\"><td></td><td colspan=\"12\"><details><summary>reasoning, \
+        "<tr class=\"{class}\"><td></td><td colspan=\"11\"><details><summary>reasoning, \
          gate and diff</summary><p><b>Proposer:</b> {}<br><b>Root cause:</b> {}<br>\
          <b>Rationale:</b> {}<br><b>Gate:</b> {}</p>{}</details></td></tr>",
         escape(if p.proposer.is_empty() {
@@ -323,7 +329,7 @@ fn proposals(h: &mut String, v: &RunView) {
         "<table class=\"proposals\">\n<tr><th>gen</th><th>id</th><th>target cluster</th><th>surface</th>\
          <th>predicted fixes</th><th>at risk</th><th>outcome / verdict</th><th>p-value</th>\
          <th>effect [interval]</th><th>fixed</th><th>regressed</th><th>stage decided</th>\
-         <th></th></tr>\n",
+         </tr>\n",
     );
     for p in &v.proposals {
         proposal_row(h, p);
@@ -518,6 +524,40 @@ mod tests {
     /// it holds no tags.
     fn tags(page: &str) -> impl Iterator<Item = &str> {
         page.split('<').skip(1).filter_map(|t| t.split('>').next())
+    }
+
+    #[test]
+    fn analyses_are_shown_when_present() {
+        let mut view = testing::view();
+        view.ablation = Some(
+            serde_json::from_value(serde_json::json!({
+                "split": "validation", "repeats": 3,
+                "reference": {"harness": "bbbb", "mean": 0.8, "interval": [0.7, 0.9], "cells": 30},
+                "rows": [{"ablated": {"kind": "change", "proposal": "p-1", "surface": "middleware"},
+                          "score": {"harness": "cccc", "mean": 0.6, "interval": [0.5, 0.7], "cells": 30},
+                          "effect": -0.2, "interval": [-0.3, -0.1], "p_value": 0.01,
+                          "regressed": ["task-<a>"], "fixed": []}],
+                "rollouts": 30
+            }))
+            .unwrap(),
+        );
+        view.budget_matched = Some(
+            serde_json::from_value(serde_json::json!({
+                "budget": 90, "tasks": 10, "samples_per_task": 9, "rollouts": 80,
+                "seed_pass_at_1": {"harness": "aaaa", "mean": 0.4, "interval": [0.3, 0.5], "cells": 90},
+                "seed_best_of_k": {"harness": "aaaa", "mean": 0.7, "interval": [0.5, 0.9], "cells": 10},
+                "evolved_pass_at_1": {"harness": "bbbb", "mean": 0.75, "interval": [0.6, 0.9], "cells": 30}
+            }))
+            .unwrap(),
+        );
+        let page = render(&view).unwrap();
+        assert!(!page.contains("Not computed"));
+        assert!(page.contains("change p-1 (middleware)"));
+        assert!(page.contains("-0.200 [-0.300, -0.100]"));
+        assert!(page.contains("task-&lt;a&gt;"));
+        assert!(page.contains("seed, best-of-K"));
+        let md = crate::markdown::render(&view);
+        assert!(md.contains("| evolved, pass@1 | 0.750 [0.600, 0.900] | 30 |"));
     }
 
     #[test]
