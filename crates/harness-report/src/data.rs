@@ -108,6 +108,9 @@ pub struct GenerationSpend {
     pub generation: Option<u32>,
     /// The trials charged to it in the ledger.
     pub spend: Spend,
+    /// Model calls outside trials charged in it, by ledger heading (`proposer`, `advisor`,
+    /// `miner-qa`).
+    pub calls: BTreeMap<String, Spend>,
     /// Trials the baseline protocol would have run for it.
     pub baseline_rollouts: Option<u64>,
 }
@@ -329,11 +332,12 @@ impl RunView {
         let finished = summary.is_some() && state.finished;
         let records: Vec<ScoreRecord> = read_jsonl(&run.join(SCORES_FILE))?;
         let charges: Vec<Charge> = read_jsonl(&run.join(LEDGER_FILE))?;
-        let stages = read_stages(&run.join(harness_evolve::EVENTS_FILE))?;
+        let events: Vec<serde_json::Value> = read_jsonl(&run.join(harness_evolve::EVENTS_FILE))?;
+        let stages = stages(&events);
         let mut notes = Vec::new();
 
         let scores = score_rows(&state, final_hash, finished, &records);
-        let (spend, phases) = spending(&state, &charges);
+        let (spend, phases) = spending(&state, &charges, &events);
         let proposals = proposal_views(run, &state, &stages, &mut notes);
         let accuracy = accuracy(&state.history.records);
         let clusters = cluster_table(run, &state)?;
@@ -475,9 +479,8 @@ fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, Rep
 
 /// The stage each candidate was decided after, by (generation, candidate id), from the
 /// `candidate_decided` events.
-fn read_stages(path: &Path) -> Result<BTreeMap<(u32, String), String>, ReportError> {
-    let events: Vec<serde_json::Value> = read_jsonl(path)?;
-    Ok(events
+fn stages(events: &[serde_json::Value]) -> BTreeMap<(u32, String), String> {
+    events
         .iter()
         .filter(|e| e["event"] == "candidate_decided")
         .filter_map(|e| {
@@ -489,7 +492,7 @@ fn read_stages(path: &Path) -> Result<BTreeMap<(u32, String), String>, ReportErr
                 e["stage"].as_str()?.to_owned(),
             ))
         })
-        .collect())
+        .collect()
 }
 
 /// Mean reward of `harness` on `split`, over the cache's records (one per cell, the last).
@@ -569,82 +572,161 @@ fn charge_generation(trial: &str) -> Option<u32> {
     }
 }
 
-/// Spending per generation (trials, by their job's generation) and per ledger heading.
-fn spending(state: &RunState, charges: &[Charge]) -> (Vec<GenerationSpend>, Vec<PhaseSpend>) {
-    let mut per_generation: BTreeMap<u32, Spend> = BTreeMap::new();
-    let mut final_eval = Spend::default();
-    let mut other = Spend::default();
+/// Where a charge belongs: a generation, the final sealed evaluation, or elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Slot {
+    Generation(u32),
+    Final,
+    Other,
+}
+
+/// The ledger's totals at a point of the event stream, and the slot the loop was in.
+#[derive(Debug, Clone, Copy)]
+struct Snapshot {
+    rollouts: u64,
+    tokens: u64,
+    slot: Slot,
+}
+
+/// The `budget_charged` events with the generation (or the final evaluation) they came in.
+fn snapshots(events: &[serde_json::Value]) -> Vec<Snapshot> {
+    let mut slot = Slot::Other;
+    let mut out = Vec::new();
+    for e in events {
+        match e["event"].as_str() {
+            Some("generation_started") => {
+                if let Some(g) = e["generation"].as_u64().and_then(|g| u32::try_from(g).ok()) {
+                    slot = Slot::Generation(g);
+                }
+            }
+            Some("evaluation_started") if e["phase"] == "final" => slot = Slot::Final,
+            Some("budget_charged") => {
+                if let (Some(rollouts), Some(tokens)) =
+                    (e["rollouts"].as_u64(), e["tokens"].as_u64())
+                {
+                    out.push(Snapshot {
+                        rollouts,
+                        tokens,
+                        slot,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// What one slot spent: trials, and model calls outside trials by heading.
+#[derive(Debug, Default)]
+struct SlotSpend {
+    trials: Spend,
+    calls: BTreeMap<String, Spend>,
+}
+
+/// Spending per generation and per ledger heading. A trial's generation is in its job's
+/// name (`g<N>-...`, `final-...`). A charge outside trials (`proposer`, `advisor`,
+/// `miner-qa`) goes to the generation the loop was in at the last spending snapshot of the
+/// event stream before it (the parent's evaluation that precedes mining and proposing), or,
+/// without events, to the generation of the last trial before it.
+fn spending(
+    state: &RunState,
+    charges: &[Charge],
+    events: &[serde_json::Value],
+) -> (Vec<GenerationSpend>, Vec<PhaseSpend>) {
+    let snapshots = snapshots(events);
+    let mut slots: BTreeMap<Slot, SlotSpend> = BTreeMap::new();
     let mut other_jobs: BTreeSet<&str> = BTreeSet::new();
     let mut phases: BTreeMap<String, Spend> = BTreeMap::new();
+    let (mut rollouts, mut tokens) = (0u64, 0u64);
+    let mut last_trial = Slot::Other;
     for c in charges {
-        let heading = if c.rollouts > 0 { "agent" } else { &c.trial };
-        phases
-            .entry(heading.to_owned())
-            .or_default()
-            .add(c.rollouts, c.tokens, c.usd);
-        if c.rollouts == 0 {
-            continue;
-        }
-        if let Some(g) = charge_generation(&c.trial) {
-            per_generation
-                .entry(g)
+        if c.rollouts > 0 {
+            let slot = match charge_generation(&c.trial) {
+                Some(g) => Slot::Generation(g),
+                None if c.trial.starts_with("final-") => Slot::Final,
+                None => {
+                    other_jobs.insert(c.trial.split('.').next().unwrap_or_default());
+                    Slot::Other
+                }
+            };
+            last_trial = slot;
+            slots
+                .entry(slot)
+                .or_default()
+                .trials
+                .add(c.rollouts, c.tokens, c.usd);
+            phases
+                .entry("agent".into())
                 .or_default()
                 .add(c.rollouts, c.tokens, c.usd);
-        } else if c.trial.starts_with("final-") {
-            final_eval.add(c.rollouts, c.tokens, c.usd);
         } else {
-            other.add(c.rollouts, c.tokens, c.usd);
-            other_jobs.insert(c.trial.split('.').next().unwrap_or_default());
+            let slot = if snapshots.is_empty() {
+                last_trial
+            } else {
+                snapshots
+                    .iter()
+                    .rev()
+                    .find(|s| s.rollouts <= rollouts && s.tokens <= tokens)
+                    .map_or(Slot::Other, |s| s.slot)
+            };
+            slots
+                .entry(slot)
+                .or_default()
+                .calls
+                .entry(c.trial.clone())
+                .or_default()
+                .add(0, c.tokens, c.usd);
+            phases
+                .entry(c.trial.clone())
+                .or_default()
+                .add(0, c.tokens, c.usd);
         }
+        rollouts += c.rollouts;
+        tokens += c.tokens;
     }
     let baseline: BTreeMap<u32, u64> = state
         .generations
         .iter()
         .map(|g| (g.generation, g.baseline_rollouts))
         .collect();
-    let generations: BTreeSet<u32> = baseline
-        .keys()
-        .chain(per_generation.keys())
-        .copied()
-        .collect();
-    let mut rows: Vec<GenerationSpend> = generations
+    for g in baseline.keys() {
+        slots.entry(Slot::Generation(*g)).or_default();
+    }
+    let rows = slots
         .into_iter()
-        .map(|g| GenerationSpend {
-            label: format!("generation {g}"),
-            generation: Some(g),
-            spend: per_generation.get(&g).copied().unwrap_or_default(),
-            baseline_rollouts: baseline.get(&g).copied(),
+        .map(|(slot, spend)| {
+            let (label, generation) = match slot {
+                Slot::Generation(g) => (format!("generation {g}"), Some(g)),
+                Slot::Final => ("final (test)".to_owned(), None),
+                Slot::Other if other_jobs.is_empty() => ("outside generations".to_owned(), None),
+                Slot::Other => (
+                    format!(
+                        "other evaluations ({})",
+                        other_jobs.iter().copied().collect::<Vec<_>>().join(", ")
+                    ),
+                    None,
+                ),
+            };
+            GenerationSpend {
+                label,
+                generation,
+                spend: spend.trials,
+                calls: spend.calls,
+                baseline_rollouts: generation.and_then(|g| baseline.get(&g).copied()),
+            }
         })
         .collect();
-    if final_eval.rollouts > 0 {
-        rows.push(GenerationSpend {
-            label: "final (test)".into(),
-            generation: None,
-            spend: final_eval,
-            baseline_rollouts: None,
-        });
-    }
-    if other.rollouts > 0 {
-        rows.push(GenerationSpend {
-            label: format!(
-                "other evaluations ({})",
-                other_jobs.into_iter().collect::<Vec<_>>().join(", ")
-            ),
-            generation: None,
-            spend: other,
-            baseline_rollouts: None,
-        });
-    }
-    let mut phase_rows: Vec<PhaseSpend> = Vec::new();
-    // The agent first, then the model-call headings in name order.
-    if let Some(agent) = phases.remove("agent") {
+    // The agent, the proposer and its advisor, then other headings in name order.
+    let mut phase_rows: Vec<PhaseSpend> = vec![PhaseSpend {
+        phase: "agent".into(),
+        spend: phases.remove("agent").unwrap_or_default(),
+    }];
+    for heading in ["proposer", "advisor"] {
         phase_rows.push(PhaseSpend {
-            phase: "agent".into(),
-            spend: agent,
+            phase: heading.into(),
+            spend: phases.remove(heading).unwrap_or_default(),
         });
-    }
-    for required in ["proposer", "advisor"] {
-        phases.entry(required.to_owned()).or_default();
     }
     phase_rows.extend(
         phases
@@ -854,6 +936,54 @@ fn cluster_table(run: &Path, state: &RunState) -> Result<ClusterTable, ReportErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Generation 2's parent comes from the cache (no trial), then its proposer spends 50
+    /// tokens: they belong to generation 2, not to the last trial's generation 1.
+    #[test]
+    fn model_calls_outside_trials_go_to_the_generation_they_came_in() {
+        let charge = |trial: &str, tokens: u64, rollouts: u64| Charge {
+            trial: trial.into(),
+            tokens,
+            usd: 0.0,
+            rollouts,
+        };
+        let charges = [
+            charge("g1-parent-a.t__0", 100, 1),
+            charge("proposer", 10, 0),
+            charge("g1-p-b-smoke.t__0", 100, 1),
+            charge("proposer", 50, 0),
+            charge("advisor", 5, 0),
+            charge("final-seed-a.t__0", 100, 1),
+        ];
+        let events: Vec<serde_json::Value> = [
+            r#"{"event":"generation_started","generation":1,"parent":"a"}"#,
+            r#"{"event":"budget_charged","rollouts":1,"tokens":100,"usd":0.0}"#,
+            r#"{"event":"budget_charged","rollouts":2,"tokens":210,"usd":0.0}"#,
+            r#"{"event":"generation_started","generation":2,"parent":"b"}"#,
+            r#"{"event":"budget_charged","rollouts":2,"tokens":210,"usd":0.0}"#,
+            r#"{"event":"evaluation_started","phase":"final","harness":"a","stage":"test","trials":1}"#,
+            r#"{"event":"budget_charged","rollouts":3,"tokens":365,"usd":0.0}"#,
+        ]
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+        let state = RunState::new("d".into(), hash("a"), "v".into());
+        let (rows, phases) = spending(&state, &charges, &events);
+        let row = |label: &str| rows.iter().find(|r| r.label == label).unwrap();
+        assert_eq!(row("generation 1").spend.rollouts, 2);
+        assert_eq!(row("generation 1").calls["proposer"].tokens, 10);
+        assert_eq!(row("generation 2").spend.rollouts, 0);
+        assert_eq!(row("generation 2").calls["proposer"].tokens, 50);
+        assert_eq!(row("generation 2").calls["advisor"].tokens, 5);
+        assert_eq!(row("final (test)").spend.tokens, 100);
+        let phase = |name: &str| phases.iter().find(|p| p.phase == name).unwrap().spend;
+        assert_eq!(phase("agent").rollouts, 3);
+        assert_eq!(phase("proposer").tokens, 60);
+        // Without events: the generation of the last trial before the call.
+        let (rows, _) = spending(&state, &charges, &[]);
+        let row = |label: &str| rows.iter().find(|r| r.label == label).unwrap();
+        assert_eq!(row("generation 1").calls["proposer"].tokens, 60);
+    }
 
     #[test]
     fn job_names_give_the_generation() {

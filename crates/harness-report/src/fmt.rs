@@ -46,3 +46,74 @@ pub(crate) fn list(items: &[String]) -> String {
         items.join(", ")
     }
 }
+
+/// The per-generation spending table, formatted: the header, then rows (`true` for the
+/// total rows). Columns: generation, rollouts (ours), the baseline protocol's, agent tokens,
+/// then tokens under each heading charged outside trials, and dollars.
+pub(crate) fn spend_table(v: &crate::RunView) -> (Vec<String>, Vec<(bool, Vec<String>)>) {
+    use crate::data::Spend;
+    let headings: Vec<&str> = v
+        .phases
+        .iter()
+        .map(|p| p.phase.as_str())
+        .filter(|p| *p != "agent")
+        .collect();
+    let mut header: Vec<String> = ["generation", "rollouts (ours)", "baseline protocol"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    header.push("agent tokens".into());
+    header.extend(headings.iter().map(|h| format!("{h} tokens")));
+    header.push("dollars".into());
+    let mut rows = Vec::new();
+    let zero = Spend::default();
+    // Totals: over generations, and over everything.
+    let mut sums: [(u64, u64, Vec<u64>, f64); 2] =
+        std::array::from_fn(|_| (0, 0, vec![0; headings.len()], 0.0));
+    for r in &v.spend {
+        let calls: Vec<u64> = headings
+            .iter()
+            .map(|h| r.calls.get(*h).unwrap_or(&zero).tokens)
+            .collect();
+        let usd = r.spend.usd + r.calls.values().map(|c| c.usd).sum::<f64>();
+        for (i, sum) in sums.iter_mut().enumerate() {
+            if i == 1 || r.generation.is_some() {
+                sum.0 += r.spend.rollouts;
+                sum.1 += r.spend.tokens;
+                for (s, c) in sum.2.iter_mut().zip(&calls) {
+                    *s += c;
+                }
+                sum.3 += usd;
+            }
+        }
+        let mut row = vec![
+            r.label.clone(),
+            r.spend.rollouts.to_string(),
+            r.baseline_rollouts
+                .map_or_else(|| "-".into(), |b| b.to_string()),
+            r.spend.tokens.to_string(),
+        ];
+        row.extend(calls.iter().map(u64::to_string));
+        row.push(self::usd(usd));
+        rows.push((false, row));
+    }
+    for (i, (label, baseline)) in [
+        ("generations", v.baseline_rollouts.to_string()),
+        ("all", "-".to_owned()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let sum = &sums[i];
+        let mut row = vec![
+            label.to_owned(),
+            sum.0.to_string(),
+            baseline,
+            sum.1.to_string(),
+        ];
+        row.extend(sum.2.iter().map(u64::to_string));
+        row.push(self::usd(sum.3));
+        rows.push((true, row));
+    }
+    (header, rows)
+}

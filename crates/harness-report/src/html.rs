@@ -176,46 +176,26 @@ fn spending(h: &mut String, v: &RunView) -> Result<(), ReportError> {
         "<p class=\"method\">Trials charged to the budget ledger, by the generation of their \
          evaluation job (trials answered from the evaluation cache cost nothing), beside the \
          trials the baseline protocol (every candidate and the parent on held-in and \
-         validation with every repeat) would have run.</p>\n<table>\n<tr><th>generation</th>\
-         <th>rollouts (ours)</th><th>baseline protocol</th><th>tokens</th><th>dollars</th></tr>\n",
+         validation with every repeat) would have run. Model calls outside trials (proposer, \
+         advisor, miner) are placed in the generation the loop was in when they were \
+         charged.</p>\n<table>\n",
     );
-    let mut total = crate::data::Spend::default();
-    let mut generations = crate::data::Spend::default();
-    for r in &v.spend {
-        total.rollouts += r.spend.rollouts;
-        total.tokens += r.spend.tokens;
-        total.usd += r.spend.usd;
-        if r.generation.is_some() {
-            generations.rollouts += r.spend.rollouts;
-            generations.tokens += r.spend.tokens;
-            generations.usd += r.spend.usd;
-        }
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            escape(&r.label),
-            r.spend.rollouts,
-            r.baseline_rollouts
-                .map_or_else(|| "-".into(), |b| b.to_string()),
-            r.spend.tokens,
-            fmt::usd(r.spend.usd)
-        );
+    let (header, rows) = fmt::spend_table(v);
+    h.push_str("<tr>");
+    for cell in &header {
+        let _ = write!(h, "<th>{}</th>", escape(cell));
     }
-    let _ = writeln!(
-        h,
-        "<tr><th>generations</th><th class=\"num\">{}</th><th class=\"num\">{}</th>\
-         <th class=\"num\">{}</th><th class=\"num\">{}</th></tr>\n\
-         <tr><th>all trials</th><th class=\"num\">{}</th><th class=\"num\">-</th>\
-         <th class=\"num\">{}</th><th class=\"num\">{}</th></tr>\n</table>",
-        generations.rollouts,
-        v.baseline_rollouts,
-        generations.tokens,
-        fmt::usd(generations.usd),
-        total.rollouts,
-        total.tokens,
-        fmt::usd(total.usd)
-    );
+    h.push_str("</tr>\n");
+    for (total, row) in &rows {
+        h.push_str("<tr>");
+        let tag = if *total { "th" } else { "td" };
+        for (i, cell) in row.iter().enumerate() {
+            let class = if i == 0 { "" } else { " class=\"num\"" };
+            let _ = write!(h, "<{tag}{class}>{}</{tag}>", escape(cell));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
     h.push_str(
         "<p class=\"method\">Per phase, over the run: the agent's trials, and the model calls \
          made outside trials under their ledger heading.</p>\n<table>\n<tr><th>phase</th>\

@@ -50,22 +50,30 @@ pub fn render(v: &RunView) -> String {
         );
     }
 
+    m.push_str("\n## Rollouts, tokens and dollars\n\n");
+    let (header, rows) = fmt::spend_table(v);
     let _ = writeln!(
         m,
-        "\n## Rollouts, tokens and dollars\n\n\
-         | generation | rollouts (ours) | baseline protocol | tokens | dollars |\n|---|---|---|---|---|"
+        "| {} |\n|{}",
+        header
+            .iter()
+            .map(|c| cell(c))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        "---|".repeat(header.len())
     );
-    for r in &v.spend {
-        let _ = writeln!(
-            m,
-            "| {} | {} | {} | {} | {} |",
-            cell(&r.label),
-            r.spend.rollouts,
-            r.baseline_rollouts
-                .map_or_else(|| "-".into(), |b| b.to_string()),
-            r.spend.tokens,
-            fmt::usd(r.spend.usd)
-        );
+    for (total, row) in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| {
+                if *total {
+                    format!("**{}**", cell(c))
+                } else {
+                    cell(c)
+                }
+            })
+            .collect();
+        let _ = writeln!(m, "| {} |", cells.join(" | "));
     }
     let _ = writeln!(
         m,

@@ -85,6 +85,15 @@ pub(crate) fn view() -> RunView {
                     tokens: 1000,
                     usd: 0.5,
                 },
+                calls: [(
+                    "proposer".to_owned(),
+                    Spend {
+                        rollouts: 0,
+                        tokens: 77,
+                        usd: 0.01,
+                    },
+                )]
+                .into(),
                 baseline_rollouts: Some(90),
             },
             GenerationSpend {
@@ -95,17 +104,28 @@ pub(crate) fn view() -> RunView {
                     tokens: 300,
                     usd: 0.1,
                 },
+                calls: Default::default(),
                 baseline_rollouts: Some(60),
             },
         ],
-        phases: vec![PhaseSpend {
-            phase: "agent".into(),
-            spend: Spend {
-                rollouts: 50,
-                tokens: 1300,
-                usd: 0.6,
+        phases: vec![
+            PhaseSpend {
+                phase: "agent".into(),
+                spend: Spend {
+                    rollouts: 50,
+                    tokens: 1300,
+                    usd: 0.6,
+                },
             },
-        }],
+            PhaseSpend {
+                phase: "proposer".into(),
+                spend: Spend {
+                    rollouts: 0,
+                    tokens: 77,
+                    usd: 0.01,
+                },
+            },
+        ],
         rollouts: 50,
         baseline_rollouts: 150,
         wall_seconds: 12.0,

@@ -4,6 +4,7 @@
 //! Exit codes: 0 ok, 2 bad input (not a run directory, a file that does not parse: the
 //! message names it), 1 the report could not be written.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -26,9 +27,11 @@ pub fn run(args: ReportArgs) -> ExitCode {
     let out = args.out.clone().unwrap_or_else(|| args.run.clone());
     match harness_report::write_report(&args.run, &out) {
         Ok(written) => {
-            println!("{}", written.headline);
-            println!("wrote {}", written.html.display());
-            println!("wrote {}", written.markdown.display());
+            // A closed stdout (`| head`) is not a failure: the files are written.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", written.headline);
+            let _ = writeln!(out, "wrote {}", written.html.display());
+            let _ = writeln!(out, "wrote {}", written.markdown.display());
             ExitCode::from(OK)
         }
         Err(e) => {
