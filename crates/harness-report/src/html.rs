@@ -35,7 +35,7 @@ p.missing { color: #8a5a00; background: #fff8e6; padding: .5rem .8rem; border-ra
 table { border-collapse: collapse; margin: .6rem 0; font-size: .88rem; }
 th, td { border: 1px solid #d8d8d8; padding: .25rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f0f2f5; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.rejected td, tr.refused td { color: #6b6b6b; }
 tr.accepted td:first-child { border-left: 4px solid #2ca02c; }
 tr.rejected td:first-child, tr.refused td:first-child { border-left: 4px solid #d62728; }
