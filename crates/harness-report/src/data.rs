@@ -309,11 +309,7 @@ impl RunView {
         }
         let state_path = RunState::path(run);
         let state = RunState::load(run)
-            .map_err(|e| ReportError::Malformed {
-                path: state_path.clone(),
-                line: None,
-                message: e.to_string(),
-            })?
+            .map_err(|e| malformed(state_path.clone(), e))?
             .ok_or_else(|| ReportError::Missing {
                 path: state_path.clone(),
                 message: "missing: not a run directory (`harness evolve` writes one)".into(),
@@ -415,10 +411,19 @@ impl RunView {
 }
 
 fn malformed_analysis(run: &Path, file: &str, e: harness_evolve::EvolveError) -> ReportError {
+    malformed(harness_evolve::analysis_path(run, file), e)
+}
+
+/// A file of the run that harness-evolve refused to read, named once.
+fn malformed(path: PathBuf, e: harness_evolve::EvolveError) -> ReportError {
+    let message = match e {
+        harness_evolve::EvolveError::State { message, .. } => message,
+        other => other.to_string(),
+    };
     ReportError::Malformed {
-        path: harness_evolve::analysis_path(run, file),
+        path,
         line: None,
-        message: e.to_string(),
+        message,
     }
 }
 
@@ -546,7 +551,7 @@ fn score_rows(
         first.test = split_mean(records, &state.seed, Split::Test);
     }
     rows.push(ScoreRow {
-        label: "final".into(),
+        label: if finished { "final" } else { "current parent" }.into(),
         generation: None,
         harness: final_hash.short(),
         held_in: split_mean(records, &final_hash, Split::HeldIn),

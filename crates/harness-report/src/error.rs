@@ -25,14 +25,6 @@ pub enum ReportError {
         /// The parser's message (it names the field).
         message: String,
     },
-    /// The run's lineage repository could not be read.
-    #[error("{}: {message}", path.display())]
-    Lineage {
-        /// The lineage repository.
-        path: PathBuf,
-        /// What failed.
-        message: String,
-    },
     /// A chart could not be drawn.
     #[error("chart {chart}: {message}")]
     Plot {

@@ -37,9 +37,7 @@ pub fn run(args: ReportArgs) -> ExitCode {
         Err(e) => {
             let bad_input = matches!(
                 e,
-                ReportError::Missing { .. }
-                    | ReportError::Malformed { .. }
-                    | ReportError::Lineage { .. }
+                ReportError::Missing { .. } | ReportError::Malformed { .. }
             );
             report_error(&e, bad_input)
         }
