@@ -62,6 +62,16 @@ pub enum Ablated {
     },
 }
 
+impl Ablated {
+    /// What was taken away, in a few words (`without p-1 (middleware)`, `seed's memory`).
+    pub fn label(&self) -> String {
+        match self {
+            Ablated::Change { proposal, surface } => format!("without {proposal} ({surface})"),
+            Ablated::Component { component } => format!("seed's {component}"),
+        }
+    }
+}
+
 /// One ablated harness against the final one, on their shared cells.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]

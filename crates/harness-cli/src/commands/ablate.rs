@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use harness_evolve::{Ablated, Ablation};
+use harness_evolve::Ablation;
 use harness_types::Split;
 
 use super::evolve::{fail, open_run};
@@ -53,15 +53,6 @@ pub fn run(args: AblateArgs) -> ExitCode {
     }
 }
 
-/// What a row removed, in a few words.
-pub fn ablated_label(ablated: &Ablated) -> String {
-    match ablated {
-        Ablated::Change { proposal, surface } => format!("without {proposal} ({surface})"),
-        Ablated::Component { component } => format!("seed's {component}"),
-        _ => "?".to_owned(),
-    }
-}
-
 /// The ablation as a plain-text table.
 pub fn ablation_table(a: &Ablation) -> String {
     let mut out = format!(
@@ -83,7 +74,7 @@ pub fn ablation_table(a: &Ablation) -> String {
         "p",
     );
     for row in &a.rows {
-        let label = ablated_label(&row.ablated);
+        let label = row.ablated.label();
         match (&row.score, row.effect, row.interval, row.p_value) {
             (Some(score), Some(effect), Some((lo, hi)), Some(p)) => {
                 out.push_str(&format!(

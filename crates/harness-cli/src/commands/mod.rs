@@ -19,6 +19,7 @@ mod lineage;
 mod mine;
 mod output;
 mod propose;
+mod report;
 mod run;
 mod schema;
 mod sim;
@@ -72,6 +73,8 @@ enum Command {
     Mine(mine::MineArgs),
     /// Proposals for a harness from the weakness report of its trials in a run.
     Propose(propose::ProposeArgs),
+    /// The run report: one self-contained HTML file and a markdown summary of a run.
+    Report(report::ReportArgs),
     /// The simulated model: list its shipped profiles.
     #[command(subcommand)]
     Sim(sim::SimCommand),
@@ -99,6 +102,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Evolve(args) => evolve::run(args),
         Command::Mine(args) => mine::run(args),
         Command::Propose(args) => propose::run(args),
+        Command::Report(args) => report::run(args),
         Command::Sim(cmd) => sim::run(cmd),
         Command::Ablate(args) => ablate::run(args),
         Command::Compare(args) => compare::run(args),
