@@ -212,6 +212,17 @@ fn ablation_comparison_hybrid_and_transfer_on_a_run() {
     assert!((evolved - summary["evolved"]["test"].as_f64().unwrap()).abs() < 5e-3);
     let best = arm["seed_best_of_k"]["mean"].as_f64().unwrap();
     assert!(best >= arm["seed_pass_at_1"]["mean"].as_f64().unwrap());
+    // The report shows both analyses, and the seed's test score stays the run's sealed
+    // evaluation (the arm's extra samples of the seed are not the run's figure).
+    ok(&["report", run_s]);
+    let md = std::fs::read_to_string(run.join("report.md")).unwrap();
+    let seed_test = format!("{:.3}", summary["seed"]["test"].as_f64().unwrap());
+    let headline = md.lines().find(|l| l.contains("on test:")).unwrap();
+    assert!(
+        headline.contains(&format!("on test: {seed_test} to")),
+        "{headline}"
+    );
+    assert!(!md.contains("Not computed"), "{md}");
 
     // A hybrid of main and a rejected candidate of generation 1, evaluated by `harness run`.
     let state = json(&run.join("state.json"));

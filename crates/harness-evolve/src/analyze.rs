@@ -243,12 +243,22 @@ impl Evolution {
         let samples = u32::try_from((budget / tasks as u64).max(1)).unwrap_or(u32::MAX);
         let seed = Arc::clone(self.seed_harness());
         let before = self.rollouts_now();
+        // Its own job folder: these samples are the analysis's, not the run's.
         let seed_records = self
-            .sealed_records(&seed, samples, "budget-matched")
+            .sealed_records(
+                &seed,
+                samples,
+                format!("analysis-budget-matched-{}", seed.content_hash().short()),
+            )
             .await?;
         let final_harness = self.parent_harness(&state).await?;
+        // The final evaluation's own cells, answered from the cache.
         let evolved = self
-            .sealed_records(&final_harness, self.config().repeats, "evolved")
+            .sealed_records(
+                &final_harness,
+                self.config().repeats,
+                format!("final-evolved-{}", final_harness.content_hash().short()),
+            )
             .await?;
         let rollouts = self.rollouts_now().saturating_sub(before);
         let short = seed.content_hash().short();

@@ -200,20 +200,20 @@ impl Evolution {
         &self.sealed
     }
 
-    /// The records of `harness` on the sealed test split, `repeats` per task (for the
-    /// analyses of a finished run only).
+    /// The records of `harness` on the sealed test split, `repeats` per task, in the job
+    /// folder `run_name` (for the analyses of a finished run only).
     pub(crate) async fn sealed_records(
         &self,
         harness: &Arc<Harness>,
         repeats: u32,
-        label: &str,
+        run_name: String,
     ) -> Result<Vec<ScoreRecord>, EvolveError> {
         let plan = self.sealed.plan(
             Arc::clone(harness),
             &self.suite,
             repeats,
             self.config.seed,
-            format!("final-{label}-{}", harness.content_hash().short()),
+            run_name,
         );
         let records = self
             .evaluate(Phase::Final, harness, "test", plan.trials, plan.run_name)

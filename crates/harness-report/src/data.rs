@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use harness_evolve::{
-    ABLATION_FILE, Ablation, BUDGET_MATCHED_FILE, BudgetMatched, EvolveSummary, REPORTS_DIR,
-    RunState, SUMMARY_FILE,
+    ABLATION_FILE, Ablation, BUDGET_MATCHED_FILE, BudgetMatched, EvolveConfig, EvolveSummary,
+    REPORTS_DIR, RunState, SUMMARY_FILE,
 };
 use harness_gate::stats::clustered_mean_interval;
 use harness_miner::WeaknessReport;
@@ -332,7 +332,17 @@ impl RunView {
         let stages = stages(&events);
         let mut notes = Vec::new();
 
-        let scores = score_rows(&state, final_hash, finished, &records);
+        // The sealed evaluation's repeats: later analyses (the budget-matched arm) add more
+        // samples of the seed on the test split, which are not the run's figure.
+        let repeats = EvolveConfig::load(&run.join("config.yaml"))
+            .ok()
+            .map(|c| c.repeats);
+        let sealed: Vec<ScoreRecord> = records
+            .iter()
+            .filter(|r| r.split != Split::Test || repeats.is_none_or(|n| r.key.repeat < n))
+            .cloned()
+            .collect();
+        let scores = score_rows(&state, final_hash, finished, &sealed);
         let (spend, phases) = spending(&state, &charges, &events);
         let proposals = proposal_views(run, &state, &stages, &mut notes);
         let accuracy = accuracy(&state.history.records);
@@ -515,7 +525,8 @@ fn split_mean(records: &[ScoreRecord], harness: &ContentHash, split: Split) -> O
 }
 
 /// The rows of the score table. The test split is read for two harnesses only: the seed
-/// (on the first row) and the final harness (on the last), and only for a finished run.
+/// (on the first row) and the final harness (on the last), and only for a finished run;
+/// `records` hold the sealed evaluation's repeats only.
 fn score_rows(
     state: &RunState,
     final_hash: ContentHash,
