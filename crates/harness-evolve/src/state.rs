@@ -177,7 +177,8 @@ impl RunState {
         Ok(Some(state))
     }
 
-    /// Write the state atomically ([`write_atomic`]).
+    /// Write the state atomically: a temporary file, synced, renamed over the old one, and the
+    /// folder synced, so a kill leaves the old state or the new one, never a torn one.
     pub fn save(&self, run: &Path) -> Result<(), EvolveError> {
         let path = Self::path(run);
         let text = serde_json::to_vec_pretty(self).map_err(|e| EvolveError::State {
