@@ -524,7 +524,7 @@ mod tests {
         );
         let page = render(&view).unwrap();
         assert!(!page.contains("Not computed"));
-        assert!(page.contains("change p-1 (middleware)"));
+        assert!(page.contains("without p-1 (middleware)"));
         assert!(page.contains("-0.200 [-0.300, -0.100]"));
         assert!(page.contains("task-&lt;a&gt;"));
         assert!(page.contains("seed, best-of-K"));
