@@ -1027,7 +1027,7 @@ mod tests {
                 "task_id": task,
                 "task_checksum": "0".repeat(64),
                 "agent": {"name": "builtin", "version": "0.1.0"},
-                "model": "sim:explorer",
+                "model": "openai:some-model",
                 "verifier": {"name": "harbor", "version": "1"},
                 "seed": 1,
                 "repeat": repeat
