@@ -83,14 +83,13 @@ impl Evolution {
             let harness = match harness {
                 Ok(h) => h,
                 Err(note) => {
-                    rows.push(row(ablated, None, note));
+                    rows.push(unscored(ablated, note));
                     continue;
                 }
             };
             if harness.content_hash() == final_harness.content_hash() {
-                rows.push(row(
+                rows.push(unscored(
                     ablated,
-                    None,
                     "the same harness as the final one".into(),
                 ));
                 continue;
@@ -335,11 +334,11 @@ fn with_component_of(
     })
 }
 
-/// A row without a score.
-fn row(ablated: Ablated, score: Option<ArmScore>, note: String) -> AblationRow {
+/// A row without a score, with the reason.
+fn unscored(ablated: Ablated, note: String) -> AblationRow {
     AblationRow {
         ablated,
-        score,
+        score: None,
         effect: None,
         interval: None,
         p_value: None,
